@@ -1,0 +1,262 @@
+/* The agent protocol (PROTOCOL.md §3): what each message means and how it is answered. */
+#define LOG_MODULE "agent"
+#include "agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "config.h"
+#include "log.h"
+#include "zoneq.h"
+
+struct agent {
+	const struct config *cfg;
+	struct zoneq *q;
+};
+
+/* One request waiting for its operation. */
+struct agent_req {
+	struct agent *a;
+	struct wire_msg m;
+	struct netaddr peer;
+	const char *transport;
+	enum agent_kind kind;
+	char zone[AGENT_ZONE_MAX];
+	uint64_t t0;
+	agent_reply_fn *reply;
+	void *arg;
+};
+
+static const char *const kind_names[] = { "DROP", "REFUSE", "CREATE", "DELETE", "NOTIFY" };
+
+int
+agent_zone_name(const uint8_t *name, size_t len, char out[AGENT_ZONE_MAX])
+{
+	size_t i = 0, o = 0;
+
+	while (i < len && name[i] != 0) {
+		uint8_t l = name[i++];
+		size_t j;
+
+		if (l > WIRE_LABEL_MAX || i + l > len)
+			return -1;
+		if (o > 0)
+			out[o++] = '.';
+		for (j = 0; j < l; j++, i++) {
+			unsigned char c = name[i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return -1;
+			if (o >= AGENT_ZONE_MAX - 1)
+				return -1;
+			out[o++] = (char)c;
+		}
+	}
+	if (o == 0 || o > 253 || out[0] == '-')
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+void
+agent_classify(const struct config *cfg, const struct wire_msg *m, const struct netaddr *peer,
+    struct agent_verdict *v)
+{
+	unsigned opcode;
+	const struct wire_question *q;
+
+	memset(v, 0, sizeof *v);
+	v->kind = AGENT_DROP;
+	if (m == NULL) {
+		v->why = "unparsable message";
+		return;
+	}
+	if (m->flags & WIRE_FLAG_QR) {
+		v->why = "QR is set (a response, not a request)";
+		return;
+	}
+	if (m->nq == 0) {
+		v->why = "no question";
+		return;
+	}
+	if (m->has_tsig) {
+		v->why = "TSIG-signed, and no key is configured";
+		return;
+	}
+	v->kind = AGENT_REFUSE;
+	opcode = wire_opcode(m->flags);
+	q = &m->q[0];
+	if (opcode != WIRE_OPCODE_NOTIFY && opcode != WIRE_OPCODE_CC) {
+		v->why = "opcode not handled (only NOTIFY and CC)";
+		return;
+	}
+	if (opcode == WIRE_OPCODE_CC && q->qclass != WIRE_CLASS_CC) {
+		v->why = "CC opcode with a class other than 65280";
+		return;
+	}
+	if (opcode == WIRE_OPCODE_CC && q->qtype != WIRE_TYPE_CC_CREATE && q->qtype != WIRE_TYPE_CC_DELETE) {
+		v->why = "CC opcode with a type other than CREATE (65282) or DELETE (65283)";
+		return;
+	}
+	if (!config_allowed(cfg, peer)) {
+		v->why = "source not in allow_notify";
+		return;
+	}
+	if (agent_zone_name(q->name, q->name_len, v->zone) != 0) {
+		v->why = "zone name not acceptable (letters, digits, '-', '_' and dots only; 1-253 characters)";
+		v->zone[0] = '\0';
+		return;
+	}
+	if (opcode == WIRE_OPCODE_NOTIFY) {
+		v->kind = AGENT_NOTIFY;
+		v->op = ZONE_OP_REFRESH;
+		v->why = "NOTIFY: refresh the secondary zone from the masters";
+	} else if (q->qtype == WIRE_TYPE_CC_CREATE) {
+		v->kind = AGENT_CREATE;
+		v->op = ZONE_OP_CREATE;
+		v->why = "CREATE: add a secondary zone of our masters (nothing to do when it is there)";
+	} else {
+		v->kind = AGENT_DELETE;
+		v->op = ZONE_OP_DELETE;
+		v->why = "DELETE: remove our secondary zone (nothing to do when it is absent)";
+	}
+}
+
+void
+agent_result_reply(enum agent_kind kind, enum zone_result r, unsigned *rcode, int *aa)
+{
+	*rcode = WIRE_RCODE_SERVFAIL;
+	*aa = 0;
+	switch (kind) {
+	case AGENT_CREATE:
+		if (r == ZONE_DONE) {
+			*rcode = WIRE_RCODE_NOERROR;
+			*aa = 1;
+		}
+		break;
+	case AGENT_DELETE:
+		*aa = 1;   /* the original set AA before deleting */
+		if (r == ZONE_DONE || r == ZONE_ABSENT)
+			*rcode = WIRE_RCODE_NOERROR;
+		break;
+	case AGENT_NOTIFY:
+		if (r == ZONE_DONE) {
+			*rcode = WIRE_RCODE_NOERROR;
+			*aa = 1;
+		} else if (r == ZONE_ABSENT) {
+			*rcode = WIRE_RCODE_REFUSED;
+		}
+		break;
+	default:
+		*rcode = WIRE_RCODE_REFUSED;
+		break;
+	}
+}
+
+struct agent *
+agent_new(const struct config *cfg, struct zoneq *q)
+{
+	struct agent *a = calloc(1, sizeof *a);
+
+	if (a == NULL)
+		return NULL;
+	a->cfg = cfg;
+	a->q = q;
+	return a;
+}
+
+void
+agent_free(struct agent *a)
+{
+	free(a);
+}
+
+static const char *
+result_detail(enum agent_kind kind, enum zone_result r)
+{
+	if (r == ZONE_NOT_OURS && kind == AGENT_DELETE)
+		return "the zone is not ours (not a file-backed secondary of our masters); not deleted; "
+		    "set [backend:agent:msdns] delete_unmanaged_zones = true to allow";
+	if (r == ZONE_NOT_OURS)
+		return "the zone exists but is not a file-backed secondary zone; not changed";
+	if (r == ZONE_ABSENT && kind == AGENT_NOTIFY)
+		return "zone does not exist";
+	if (r == ZONE_BUSY)
+		return "queue full (max_queued)";
+	return zone_result_name(r);
+}
+
+/* Log the request's one INFO line and send its reply. */
+static void
+agent_answer(const struct wire_msg *m, const struct netaddr *peer, const char *transport, enum agent_kind kind,
+    const char *zone, unsigned rcode, int aa, const char *detail, uint64_t ms, agent_reply_fn *reply, void *arg)
+{
+	uint8_t out[AGENT_REPLY_MAX];
+	char paddr[NETADDR_TEXT_MAX], rbuf[16];
+	size_t n = wire_build_reply(m, rcode, aa, out, sizeof out);
+	enum log_level lvl = rcode == WIRE_RCODE_NOERROR ? LOG_LVL_INFO : LOG_LVL_WARNING;
+
+	netaddr_text(peer, paddr, sizeof paddr);
+	log_emit(lvl, LOG_MODULE, 0, "%s %s from %s/%s: %s%s, %s (%llu ms)", kind_names[kind], *zone ? zone : "-",
+	    paddr, transport, wire_rcode_name(rcode, rbuf, sizeof rbuf), aa ? " AA" : "", detail,
+	    (unsigned long long)ms);
+	reply(arg, out, n);
+}
+
+static void
+agent_op_done(void *arg, enum zone_result r)
+{
+	struct agent_req *req = arg;
+	unsigned rcode;
+	int aa;
+
+	agent_result_reply(req->kind, r, &rcode, &aa);
+	agent_answer(&req->m, &req->peer, req->transport, req->kind, req->zone, rcode, aa,
+	    result_detail(req->kind, r), compat_monotonic_ms() - req->t0, req->reply, req->arg);
+	free(req);
+}
+
+void
+agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netaddr *peer,
+    const char *transport, agent_reply_fn *reply, void *arg)
+{
+	struct agent_verdict v;
+	struct agent_req *req;
+	char paddr[NETADDR_TEXT_MAX];
+
+	req = malloc(sizeof *req);
+	if (req == NULL) {
+		log_warnx("out of memory; message dropped");
+		reply(arg, NULL, 0);
+		return;
+	}
+	agent_classify(a->cfg, wire_parse(msg, len, &req->m) == 0 ? &req->m : NULL, peer, &v);
+	if (v.kind == AGENT_DROP) {
+		log_info("message of %zu octets from %s/%s dropped: %s", len,
+		    netaddr_text(peer, paddr, sizeof paddr), transport, v.why);
+		free(req);
+		reply(arg, NULL, 0);
+		return;
+	}
+	if (v.kind == AGENT_REFUSE) {
+		char zbuf[WIRE_NAME_TEXT_MAX];
+
+		wire_name_to_text(req->m.q[0].name, req->m.q[0].name_len, zbuf, sizeof zbuf);
+		agent_answer(&req->m, peer, transport, v.kind, zbuf, WIRE_RCODE_REFUSED, 0, v.why, 0, reply, arg);
+		free(req);
+		return;
+	}
+	req->a = a;
+	req->peer = *peer;
+	req->transport = transport;
+	req->kind = v.kind;
+	memcpy(req->zone, v.zone, sizeof req->zone);
+	req->t0 = compat_monotonic_ms();
+	req->reply = reply;
+	req->arg = arg;
+	zoneq_submit(a->q, v.op, v.zone, agent_op_done, req);
+}

@@ -1,0 +1,55 @@
+/* The agent protocol (PROTOCOL.md §3): what each message means and how it is answered. */
+#ifndef MSDNS_AGENT_H
+#define MSDNS_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "netaddr.h"
+#include "wire.h"
+
+struct config;
+struct zoneq;
+struct agent;
+
+#define AGENT_ZONE_MAX 254
+#define AGENT_REPLY_MAX 8192
+
+/* What a message asks for, decided before anything runs. */
+enum agent_kind {
+	AGENT_DROP,        /* no reply at all */
+	AGENT_REFUSE,      /* answered REFUSED at once */
+	AGENT_CREATE,
+	AGENT_DELETE,
+	AGENT_NOTIFY,
+};
+
+struct agent_verdict {
+	enum agent_kind kind;
+	const char *why;                /* for the log and --explain */
+	enum zone_op op;                /* CREATE/DELETE/NOTIFY: the operation */
+	char zone[AGENT_ZONE_MAX];      /* CREATE/DELETE/NOTIFY: validated, lower case, no trailing dot */
+};
+
+/* Called with the reply to send (len 0: send nothing). May run before agent_handle returns. */
+typedef void agent_reply_fn(void *arg, const uint8_t *reply, size_t len);
+
+/* Validate a wire name as a zone for the command line (letters, digits, '-', '_', dot-separated
+ * labels, 1..253 characters, no leading '-') and write it lower case without the trailing dot.
+ * Returns 0, or -1 when it is not acceptable. */
+int agent_zone_name(const uint8_t *name, size_t len, char out[AGENT_ZONE_MAX]);
+/* Decide what the parsed message m from peer asks for (m == NULL: unparsable). */
+void agent_classify(const struct config *cfg, const struct wire_msg *m, const struct netaddr *peer,
+    struct agent_verdict *v);
+/* The answer to a request of kind after its operation ended with r. */
+void agent_result_reply(enum agent_kind kind, enum zone_result r, unsigned *rcode, int *aa);
+
+/* An agent answering by cfg and running operations through q. Returns NULL on allocation failure. */
+struct agent *agent_new(const struct config *cfg, struct zoneq *q);
+/* Handle one message from peer over transport ("udp"/"tcp"); reply() is called exactly once. */
+void agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netaddr *peer,
+    const char *transport, agent_reply_fn *reply, void *arg);
+void agent_free(struct agent *a);
+
+#endif

@@ -1,0 +1,31 @@
+/* The few operating-system calls that differ between POSIX and Windows (compat-posix.c / compat-win32.c). */
+#ifndef MSDNS_COMPAT_H
+#define MSDNS_COMPAT_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct sockaddr;
+
+/* Process-wide start-up: sockets (WSAStartup), SIGPIPE ignored. Returns 0 or -1. */
+int compat_init(void);
+/* Wall-clock time. */
+void compat_realtime(struct timespec *ts);
+/* Local broken-down time of t. */
+void compat_localtime(time_t t, struct tm *out);
+/* Monotonic milliseconds since an arbitrary start. */
+uint64_t compat_monotonic_ms(void);
+/* This process's id. */
+long compat_getpid(void);
+/* Descriptors this process may hold at most (a large number when there is no such limit). */
+long compat_fd_limit(void);
+/* Per-socket set-up of a UDP socket (Windows: ICMP port-unreachable must not break it). */
+void compat_udp_socket(intptr_t fd);
+/* Whether the last socket error means "try again later". */
+int compat_sock_wouldblock(void);
+/* Whether the last accept() error means "out of descriptors". */
+int compat_sock_out_of_fds(int err);
+/* Text of the last socket error. */
+const char *compat_sock_strerror(void);
+
+#endif

@@ -1,0 +1,56 @@
+/* Configuration: designate.conf's [service:agent] and [backend:agent:msdns] read from an INI file. */
+#ifndef MSDNS_CONFIG_H
+#define MSDNS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netaddr.h"
+
+#define CONFIG_MAX_ADDRS 32
+
+struct config_prefix {
+	struct netaddr addr;
+	unsigned bits;
+};
+
+struct config {
+	/* [DEFAULT] */
+	int debug;
+	char log_file[512];
+	/* [service:agent] */
+	struct netaddr listen[CONFIG_MAX_ADDRS];
+	size_t n_listen;
+	struct netaddr masters[CONFIG_MAX_ADDRS];
+	size_t n_masters;
+	struct config_prefix allow_notify[CONFIG_MAX_ADDRS];
+	size_t n_allow_notify;
+	double notify_delay;           /* seconds; 0 = off */
+	int tcp_backlog;
+	double tcp_recv_timeout;       /* seconds */
+	int tcp_max_connections;
+	char transfer_source[64];
+	char backend_driver[16];       /* "msdns" or "fake" */
+	/* [backend:agent:msdns] */
+	char powershell[512];
+	char script[512];
+	char execution_policy[32];
+	double operation_timeout;      /* seconds */
+	int max_concurrent;
+	int max_queued;
+	int delete_unmanaged_zones;
+};
+
+/* Fill cfg with the defaults. */
+void config_defaults(struct config *cfg);
+/* Read path over cfg (defaults first). Every problem is printed to stderr as "file:line: text";
+ * warnings do not fail. Returns the number of errors (0 = usable). */
+int config_load(struct config *cfg, const char *path);
+/* The same for INI text held in memory; name is used in messages. */
+int config_load_string(struct config *cfg, const char *text, const char *name);
+/* Checks that need the whole file (e.g. masters for msdns). Returns the number of errors. */
+int config_validate(const struct config *cfg, const char *name);
+/* Whether addr is allowed to send by allow_notify (an empty list allows everyone). */
+int config_allowed(const struct config *cfg, const struct netaddr *addr);
+
+#endif

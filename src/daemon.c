@@ -1,0 +1,141 @@
+/* The running agent: event loop, backend, queue, protocol and sockets, and their orderly stop. */
+#define LOG_MODULE "service"
+#include "daemon.h"
+
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "backend.h"
+#include "compat.h"
+#include "config.h"
+#include "listener.h"
+#include "log.h"
+#include "zoneq.h"
+
+#define STOP_POLL_MS 20
+#define STOP_GRACE_S 2
+
+struct daemon {
+	const struct config *cfg;
+	struct event_base *base;
+	struct backend *backend;
+	struct zoneq *q;
+	struct agent *agent;
+	struct listener *listener;
+	struct event *stop_ev;      /* activated by daemon_stop() */
+	struct event *drain_ev;     /* polls until in-flight work is done */
+	uint64_t deadline;
+	int stopping, abandoned;
+};
+
+static void
+drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { 0, STOP_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	if (zoneq_pending(d->q) > 0 && compat_monotonic_ms() >= d->deadline) {
+		log_warnx("stop: abandoning %zu requests still in flight", zoneq_pending(d->q));
+		d->abandoned = 1;
+		zoneq_abandon_queued(d->q);
+		backend_free(d->backend);    /* kills running operations; their requests are answered */
+		d->backend = NULL;
+	}
+	if (zoneq_pending(d->q) == 0 && listener_busy(d->listener) == 0) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	if (zoneq_pending(d->q) == 0 && compat_monotonic_ms() >= d->deadline + STOP_GRACE_S * 1000) {
+		event_base_loopexit(d->base, NULL);   /* a peer that does not read its replies */
+		return;
+	}
+	evtimer_add(d->drain_ev, &tv);
+}
+
+static void
+stop_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
+	listener_stop(d->listener);
+	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->operation_timeout * 1000) + STOP_GRACE_S * 1000;
+	drain_check(-1, 0, d);
+}
+
+struct daemon *
+daemon_new(const struct config *cfg)
+{
+	struct daemon *d = calloc(1, sizeof *d);
+	struct zoneq_limits lim;
+
+	if (d == NULL)
+		return NULL;
+	d->cfg = cfg;
+	lim.notify_delay_ms = (unsigned)(cfg->notify_delay * 1000);
+	lim.max_concurrent = (unsigned)cfg->max_concurrent;
+	lim.max_queued = (unsigned)cfg->max_queued;
+	lim.max_waiters = 0;
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->backend = backend_from_config(d->base, cfg)) == NULL ||
+	    (d->q = zoneq_new(d->base, d->backend, &lim)) == NULL ||
+	    (d->agent = agent_new(cfg, d->q)) == NULL ||
+	    (d->stop_ev = event_new(d->base, -1, 0, stop_now, d)) == NULL ||
+	    (d->drain_ev = evtimer_new(d->base, drain_check, d)) == NULL ||
+	    (d->listener = listener_new(d->base, cfg, d->agent)) == NULL) {
+		daemon_free(d);
+		return NULL;
+	}
+	log_info("started: backend %s, event method %s", backend_name(d->backend), event_base_get_method(d->base));
+	return d;
+}
+
+struct event_base *
+daemon_base(struct daemon *d)
+{
+	return d->base;
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	event_base_dispatch(d->base);
+	log_info("stopped");
+	return d->abandoned;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	event_active(d->stop_ev, EV_TIMEOUT, 0);
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	if (d == NULL)
+		return;
+	if (d->q)
+		zoneq_abandon_queued(d->q);
+	backend_free(d->backend);
+	listener_free(d->listener);
+	agent_free(d->agent);
+	if (d->q)
+		zoneq_free(d->q);
+	if (d->stop_ev)
+		event_free(d->stop_ev);
+	if (d->drain_ev)
+		event_free(d->drain_ev);
+	if (d->base)
+		event_base_free(d->base);
+	free(d);
+}

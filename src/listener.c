@@ -1,0 +1,490 @@
+/* UDP and TCP sockets on every listen address: framing, pipelining, idle timeouts, connection caps. */
+#define LOG_MODULE "listener"
+#include "listener.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "agent.h"
+#include "compat.h"
+#include "config.h"
+#include "log.h"
+#include "netaddr.h"
+
+#define UDP_MAX 8192                 /* the original read this much */
+#define UDP_BURST 64                 /* datagrams read per wake-up */
+#define TCP_MAX_PIPELINE 64          /* requests in flight per connection before reading pauses */
+#define TCP_OUT_HIGH (256 * 1024)    /* unsent reply bytes per connection before reading pauses */
+#define TCP_WRITE_TIMEOUT 10         /* seconds a slow reader may stall our replies */
+#define FD_RESERVE 32                /* descriptors kept for logs, pipes and child processes */
+
+struct udp_sock {
+	struct listener *l;
+	evutil_socket_t fd;
+	struct event *ev;
+};
+
+struct udp_req {
+	struct udp_sock *s;
+	struct sockaddr_storage peer;
+	ev_socklen_t peerlen;
+};
+
+struct tcp_slot {
+	struct tcp_slot *next;
+	struct tcp_conn *c;        /* NULL once the connection is gone */
+	int done;
+	size_t len;
+	uint8_t *reply;
+};
+
+struct tcp_conn {
+	struct tcp_conn *prev, *next;
+	struct listener *l;
+	struct bufferevent *bev;
+	struct netaddr peer;
+	struct tcp_slot *head, *tail;
+	unsigned pending;
+	int closing;               /* read side finished: close once every reply is written */
+};
+
+struct listener {
+	struct event_base *base;
+	const struct config *cfg;
+	struct agent *agent;
+	struct udp_sock udp[CONFIG_MAX_ADDRS];
+	size_t n_udp;
+	struct evconnlistener *tcp[CONFIG_MAX_ADDRS];
+	size_t n_tcp;
+	struct tcp_conn *conns;
+	size_t n_conns, max_conns;
+	int accept_paused, stopped;
+	struct event *resume;
+	struct timeval recv_timeout;
+};
+
+static void
+set_accepting(struct listener *l, int on)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_tcp; i++) {
+		if (on)
+			evconnlistener_enable(l->tcp[i]);
+		else
+			evconnlistener_disable(l->tcp[i]);
+	}
+}
+
+static void
+update_accepting(struct listener *l)
+{
+	set_accepting(l, !l->stopped && !l->accept_paused && l->n_conns < l->max_conns);
+}
+
+/* UDP */
+
+static void
+udp_reply(void *arg, const uint8_t *reply, size_t len)
+{
+	struct udp_req *r = arg;
+
+	if (len > 0 && sendto(r->s->fd, (const void *)reply, (int)len, 0, (struct sockaddr *)&r->peer, r->peerlen) < 0)
+		log_debug("udp reply not sent: %s", compat_sock_strerror());
+	free(r);
+}
+
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_sock *s = arg;
+	uint8_t buf[UDP_MAX + 1];
+	int i;
+
+	(void)what;
+	for (i = 0; i < UDP_BURST; i++) {
+		struct udp_req *r = malloc(sizeof *r);
+		struct netaddr peer;
+		ev_ssize_t n;
+
+		if (r == NULL)
+			return;
+		r->s = s;
+		r->peerlen = sizeof r->peer;
+		n = recvfrom(fd, (void *)buf, sizeof buf, 0, (struct sockaddr *)&r->peer, &r->peerlen);
+		if (n < 0) {
+			if (!compat_sock_wouldblock())
+				log_debug("udp read: %s", compat_sock_strerror());
+			free(r);
+			return;
+		}
+		if (netaddr_from_sockaddr((struct sockaddr *)&r->peer, &peer) != 0) {
+			free(r);
+			continue;
+		}
+		if (n > UDP_MAX) {
+			char p[NETADDR_TEXT_MAX];
+
+			log_info("datagram from %s/udp dropped: larger than %d octets", netaddr_text(&peer, p, sizeof p),
+			    UDP_MAX);
+			free(r);
+			continue;
+		}
+		agent_handle(s->l->agent, buf, (size_t)n, &peer, "udp", udp_reply, r);
+	}
+}
+
+/* TCP */
+
+static void tcp_close(struct tcp_conn *c);
+
+static void
+tcp_flush(struct tcp_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (c->head && c->head->done) {
+		struct tcp_slot *s = c->head;
+
+		if (s->len > 0) {
+			uint8_t pfx[2] = { (uint8_t)(s->len >> 8), (uint8_t)s->len };
+
+			evbuffer_add(out, pfx, 2);
+			evbuffer_add(out, s->reply, s->len);
+		}
+		c->head = s->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		free(s->reply);
+		free(s);
+	}
+}
+
+static void
+tcp_reply(void *arg, const uint8_t *reply, size_t len)
+{
+	struct tcp_slot *s = arg;
+	struct tcp_conn *c = s->c;
+
+	if (c == NULL) {   /* the connection went away meanwhile */
+		free(s);
+		return;
+	}
+	if (len > 0 && (s->reply = malloc(len)) != NULL) {
+		memcpy(s->reply, reply, len);
+		s->len = len;
+	}
+	s->done = 1;
+	c->pending--;
+	tcp_flush(c);
+	if (!c->closing && !c->l->stopped)
+		bufferevent_enable(c->bev, EV_READ);
+	if (c->closing && c->pending == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		tcp_close(c);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (!c->closing) {
+		uint8_t pfx[2], *msg;
+		size_t len;
+		struct tcp_slot *s;
+
+		if (c->pending >= TCP_MAX_PIPELINE ||
+		    evbuffer_get_length(bufferevent_get_output(bev)) >= TCP_OUT_HIGH) {
+			bufferevent_disable(bev, EV_READ);   /* tcp_reply enables it again */
+			return;
+		}
+		if (evbuffer_copyout(in, pfx, 2) < 2)
+			return;
+		len = (size_t)pfx[0] << 8 | pfx[1];
+		if (evbuffer_get_length(in) < 2 + len)
+			return;
+		evbuffer_drain(in, 2);
+		msg = evbuffer_pullup(in, (ev_ssize_t)len);
+		s = calloc(1, sizeof *s);
+		if (s == NULL) {
+			evbuffer_drain(in, len);
+			continue;
+		}
+		s->c = c;
+		if (c->tail)
+			c->tail->next = s;
+		else
+			c->head = s;
+		c->tail = s;
+		c->pending++;
+		/* an answer given at once cannot close c: c->closing is clear here */
+		agent_handle(c->l->agent, len ? msg : (const uint8_t *)"", len, &c->peer, "tcp", tcp_reply, s);
+		evbuffer_drain(in, len);
+	}
+}
+
+static void
+tcp_written(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)bev;
+	if (c->closing && c->pending == 0)
+		tcp_close(c);
+	else if (!c->closing && !c->l->stopped && c->pending < TCP_MAX_PIPELINE)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (c->pending > 0 || c->closing) {
+			bufferevent_enable(bev, EV_READ);   /* not idle: replies are on their way */
+			return;
+		}
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+			char p[NETADDR_TEXT_MAX];
+
+			log_info("tcp connection from %s closed: incomplete message after %.3f s idle",
+			    netaddr_text(&c->peer, p, sizeof p), c->l->cfg->tcp_recv_timeout);
+		}
+		tcp_close(c);
+		return;
+	}
+	if (what & BEV_EVENT_EOF && !(what & BEV_EVENT_ERROR) && c->pending > 0) {
+		c->closing = 1;   /* peer finished sending; still answer what it asked */
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	tcp_close(c);
+}
+
+static void
+tcp_close(struct tcp_conn *c)
+{
+	struct listener *l = c->l;
+	struct tcp_slot *s, *next;
+
+	for (s = c->head; s; s = next) {
+		next = s->next;
+		if (s->done) {
+			free(s->reply);
+			free(s);
+		} else {
+			s->c = NULL;   /* freed by tcp_reply when its answer comes */
+		}
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	free(c);
+	l->n_conns--;
+	update_accepting(l);
+}
+
+static void
+tcp_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct tcp_conn *c;
+	struct timeval wt = { TCP_WRITE_TIMEOUT, 0 };
+
+	(void)lis;
+	(void)salen;
+	c = calloc(1, sizeof *c);
+	if (c == NULL || netaddr_from_sockaddr(sa, &c->peer) != 0 ||
+	    (c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->l = l;
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	l->n_conns++;
+	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &l->recv_timeout, &wt);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	update_accepting(l);
+}
+
+static void
+tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	l->accept_paused = 0;
+	update_accepting(l);
+}
+
+static void
+tcp_accept_error(struct evconnlistener *lis, void *arg)
+{
+	struct listener *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval one = { 1, 0 };
+
+	(void)lis;
+	if (!compat_sock_out_of_fds(err)) {
+		log_debug("accept: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warnx("accept: %s; pausing new TCP connections for 1 s (%zu open)", evutil_socket_error_to_string(err),
+	    l->n_conns);
+	l->accept_paused = 1;
+	update_accepting(l);
+	evtimer_add(l->resume, &one);
+}
+
+/* A non-blocking socket bound to a; IPv6 sockets are IPv6-only. */
+static evutil_socket_t
+bind_socket(const struct netaddr *a, int type)
+{
+	struct sockaddr_storage ss;
+	int sl = netaddr_to_sockaddr(a, &ss), on = 1;
+	evutil_socket_t fd = socket(a->family, type, 0);
+
+	if (fd == EVUTIL_INVALID_SOCKET)
+		return fd;
+	if (a->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (const void *)&on, sizeof on);
+	if (type == SOCK_STREAM)
+		evutil_make_listen_socket_reuseable(fd);
+	else
+		compat_udp_socket((intptr_t)fd);
+	if (evutil_make_socket_nonblocking(fd) != 0 || evutil_make_socket_closeonexec(fd) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+		int err = EVUTIL_SOCKET_ERROR();
+
+		evutil_closesocket(fd);
+		EVUTIL_SET_SOCKET_ERROR(err);
+		return EVUTIL_INVALID_SOCKET;
+	}
+	return fd;
+}
+
+struct listener *
+listener_new(struct event_base *base, const struct config *cfg, struct agent *agent)
+{
+	struct listener *l = calloc(1, sizeof *l);
+	size_t i;
+	long fdmax;
+
+	if (l == NULL)
+		return NULL;
+	l->base = base;
+	l->cfg = cfg;
+	l->agent = agent;
+	l->recv_timeout.tv_sec = (long)cfg->tcp_recv_timeout;
+	l->recv_timeout.tv_usec = (long)((cfg->tcp_recv_timeout - (double)(long)cfg->tcp_recv_timeout) * 1e6);
+	l->max_conns = (size_t)cfg->tcp_max_connections;
+	fdmax = compat_fd_limit() - FD_RESERVE - 2 * (long)cfg->n_listen - 3 * (long)cfg->max_concurrent;
+	if (fdmax < 1)
+		fdmax = 1;
+	if ((long)l->max_conns > fdmax) {
+		log_warnx("tcp_max_connections lowered to %ld to keep descriptors for the rest", fdmax);
+		l->max_conns = (size_t)fdmax;
+	}
+	l->resume = evtimer_new(base, tcp_resume, l);
+	for (i = 0; i < cfg->n_listen; i++) {
+		const struct netaddr *a = &cfg->listen[i];
+		char at[NETADDR_TEXT_MAX];
+		evutil_socket_t u, t;
+		struct udp_sock *us = &l->udp[l->n_udp];
+
+		netaddr_text(a, at, sizeof at);
+		if ((u = bind_socket(a, SOCK_DGRAM)) == EVUTIL_INVALID_SOCKET) {
+			log_error("cannot listen on %s/udp: %s", at, compat_sock_strerror());
+			goto fail;
+		}
+		us->l = l;
+		us->fd = u;
+		us->ev = event_new(base, u, EV_READ | EV_PERSIST, udp_read, us);
+		l->n_udp++;
+		event_add(us->ev, NULL);
+		if ((t = bind_socket(a, SOCK_STREAM)) == EVUTIL_INVALID_SOCKET) {
+			log_error("cannot listen on %s/tcp: %s", at, compat_sock_strerror());
+			goto fail;
+		}
+		l->tcp[l->n_tcp] = evconnlistener_new(base, tcp_accept, l, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+		    cfg->tcp_backlog, t);
+		if (l->tcp[l->n_tcp] == NULL) {
+			log_error("cannot listen on %s/tcp: %s", at, compat_sock_strerror());
+			evutil_closesocket(t);
+			goto fail;
+		}
+		evconnlistener_set_error_cb(l->tcp[l->n_tcp], tcp_accept_error);
+		l->n_tcp++;
+		log_info("listening on %s (udp, tcp)", at);
+	}
+	return l;
+fail:
+	listener_free(l);
+	return NULL;
+}
+
+void
+listener_stop(struct listener *l)
+{
+	struct tcp_conn *c, *next;
+	size_t i;
+
+	l->stopped = 1;
+	for (i = 0; i < l->n_udp; i++)
+		event_del(l->udp[i].ev);
+	set_accepting(l, 0);
+	for (c = l->conns; c; c = next) {
+		next = c->next;
+		bufferevent_disable(c->bev, EV_READ);
+		c->closing = 1;
+		if (c->pending == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			tcp_close(c);
+	}
+}
+
+size_t
+listener_busy(const struct listener *l)
+{
+	return l->n_conns;
+}
+
+void
+listener_free(struct listener *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	l->stopped = 1;
+	while (l->conns)
+		tcp_close(l->conns);
+	for (i = 0; i < l->n_tcp; i++)
+		evconnlistener_free(l->tcp[i]);
+	for (i = 0; i < l->n_udp; i++) {
+		event_free(l->udp[i].ev);
+		evutil_closesocket(l->udp[i].fd);
+		l->udp[i].fd = EVUTIL_INVALID_SOCKET;
+	}
+	if (l->resume)
+		event_free(l->resume);
+	free(l);
+}

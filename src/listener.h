@@ -1,0 +1,22 @@
+/* UDP and TCP sockets on every listen address: framing, pipelining, idle timeouts, connection caps. */
+#ifndef MSDNS_LISTENER_H
+#define MSDNS_LISTENER_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct agent;
+struct listener;
+
+/* Bind UDP and TCP on every cfg->listen address and hand each message to a. Returns NULL when a
+ * socket cannot be bound (logged). */
+struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent *a);
+/* Stop reading new messages and accepting connections; replies still in flight are sent. */
+void listener_stop(struct listener *l);
+/* TCP connections that still have replies to send. */
+size_t listener_busy(const struct listener *l);
+/* Close every socket. Replies that arrive later are discarded. */
+void listener_free(struct listener *l);
+
+#endif

@@ -1,0 +1,44 @@
+/* Logging in Designate's line format: "date time.ms pid LEVEL msdns_agent.module [-] text". */
+#ifndef MSDNS_LOG_H
+#define MSDNS_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARNING, LOG_LVL_ERROR, LOG_LVL_CRITICAL };
+
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Start logging to stderr at INFO (DEBUG when debug is set); also to path when it is not NULL.
+ * Returns 0, or -1 with errno set when the file cannot be opened (stderr logging still works). */
+int log_init(int debug, const char *path);
+/* Close the log file, if any. */
+void log_close(void);
+/* Whether DEBUG lines are written. */
+int log_debug_enabled(void);
+/* Hook called for every line at WARNING or above (the Windows Event Log); NULL to remove. */
+void log_set_sink(void (*sink)(enum log_level, const char *module, const char *text));
+
+void log_emit(enum log_level lvl, const char *module, int errnum, const char *fmt, ...) LOG_PRINTF(4, 5);
+void log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, va_list ap) LOG_PRINTF(4, 0);
+/* Log at CRITICAL and exit(1). */
+void log_fatal(const char *module, int errnum, const char *fmt, ...) LOG_PRINTF(3, 4) __attribute__((noreturn));
+
+/* Copy untrusted bytes into out as printable ASCII (\DDD for the rest, \\ for backslash); always
+ * NUL-terminates, truncating with "..." when out is too small. Returns out. */
+char *log_escape(char *out, size_t outlen, const void *in, size_t inlen);
+
+#ifndef LOG_MODULE
+#define LOG_MODULE "main"
+#endif
+#include <errno.h>
+#define log_warn(...) log_emit(LOG_LVL_WARNING, LOG_MODULE, errno, __VA_ARGS__)
+#define log_warnx(...) log_emit(LOG_LVL_WARNING, LOG_MODULE, 0, __VA_ARGS__)
+#define log_error(...) log_emit(LOG_LVL_ERROR, LOG_MODULE, 0, __VA_ARGS__)
+#define log_info(...) log_emit(LOG_LVL_INFO, LOG_MODULE, 0, __VA_ARGS__)
+#define log_debug(...) \
+	do { if (log_debug_enabled()) log_emit(LOG_LVL_DEBUG, LOG_MODULE, 0, __VA_ARGS__); } while (0)
+#define fatal(...) log_fatal(LOG_MODULE, errno, __VA_ARGS__)
+#define fatalx(...) log_fatal(LOG_MODULE, 0, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,57 @@
+/* A child's output cut into lines, escaped and logged under the child's tag. */
+#define LOG_MODULE "spawn"
+#include "spawnlog.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+void
+spawnlog_init(struct spawnlog *l, const char *tag)
+{
+	memset(l, 0, sizeof *l);
+	snprintf(l->tag, sizeof l->tag, "%s", tag);
+}
+
+static void
+spawnlog_line(struct spawnlog *l)
+{
+	char esc[SPAWNLOG_LINE * 4 + 4];
+
+	while (l->len && l->line[l->len - 1] == '\r')
+		l->len--;
+	if (l->lines < SPAWNLOG_MAX_LINES) {
+		log_info("%s: %s", l->tag, log_escape(esc, sizeof esc, l->line, l->len));
+		l->lines++;
+	} else {
+		l->dropped += l->len;
+	}
+	l->len = 0;
+}
+
+void
+spawnlog_feed(struct spawnlog *l, const char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			spawnlog_line(l);
+			continue;
+		}
+		if (l->len < sizeof l->line)
+			l->line[l->len++] = buf[i];
+		else
+			l->dropped++;
+	}
+}
+
+void
+spawnlog_flush(struct spawnlog *l)
+{
+	if (l->len)
+		spawnlog_line(l);
+	if (l->dropped)
+		log_info("%s: %lu more octets of output not logged", l->tag, l->dropped);
+}

@@ -1,0 +1,402 @@
+/* DNS wire format: bounds-checked parsing of untrusted messages and building of replies and queries. */
+#include "wire.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+wire_cur_init(struct wire_cur *c, const void *buf, size_t len)
+{
+	c->buf = buf;
+	c->len = len;
+	c->pos = 0;
+	c->err = 0;
+}
+
+static int
+wire_need(struct wire_cur *c, size_t n)
+{
+	if (c->err || n > c->len - c->pos) {
+		c->err = 1;
+		return 0;
+	}
+	return 1;
+}
+
+uint8_t
+wire_get_u8(struct wire_cur *c)
+{
+	if (!wire_need(c, 1))
+		return 0;
+	return c->buf[c->pos++];
+}
+
+uint16_t
+wire_get_u16(struct wire_cur *c)
+{
+	uint16_t v;
+
+	if (!wire_need(c, 2))
+		return 0;
+	v = (uint16_t)(c->buf[c->pos] << 8 | c->buf[c->pos + 1]);
+	c->pos += 2;
+	return v;
+}
+
+uint32_t
+wire_get_u32(struct wire_cur *c)
+{
+	uint32_t hi = wire_get_u16(c);
+
+	return hi << 16 | wire_get_u16(c);
+}
+
+void
+wire_skip(struct wire_cur *c, size_t n)
+{
+	if (wire_need(c, n))
+		c->pos += n;
+}
+
+size_t
+wire_get_name(struct wire_cur *c, uint8_t out[WIRE_NAME_MAX], int allow_ptr)
+{
+	struct wire_cur r = *c;   /* reads the labels; jumps on pointers */
+	size_t len = 0, limit = c->pos;   /* a pointer must point before this */
+	int jumped = 0;
+
+	for (;;) {
+		uint8_t l = wire_get_u8(&r);
+
+		if (r.err)
+			break;
+		if ((l & 0xc0) == 0xc0) {
+			size_t target = (size_t)(l & 0x3f) << 8 | wire_get_u8(&r);
+
+			if (r.err || !allow_ptr || target >= limit) {
+				r.err = 1;
+				break;
+			}
+			if (!jumped)
+				c->pos = r.pos;
+			jumped = 1;
+			limit = target;
+			r.pos = target;
+			continue;
+		}
+		if (l & 0xc0) {   /* 0x40 and 0x80: obsolete and unknown label types */
+			r.err = 1;
+			break;
+		}
+		if (len + 1 + l > WIRE_NAME_MAX || !wire_need(&r, l)) {
+			r.err = 1;
+			break;
+		}
+		out[len++] = l;
+		memcpy(out + len, r.buf + r.pos, l);
+		len += l;
+		r.pos += l;
+		if (l == 0) {
+			if (!jumped)
+				c->pos = r.pos;
+			return len;
+		}
+	}
+	c->err = 1;
+	memset(out, 0, WIRE_NAME_MAX);
+	return 0;
+}
+
+/* Skip one resource record, noting OPT and TSIG in m. */
+static void
+wire_skip_rr(struct wire_cur *c, struct wire_msg *m, int additional)
+{
+	uint8_t name[WIRE_NAME_MAX];
+	size_t nlen = wire_get_name(c, name, 1);
+	uint16_t type = wire_get_u16(c), rrclass = wire_get_u16(c);
+	uint32_t ttl = wire_get_u32(c);
+	uint16_t rdlen = wire_get_u16(c);
+
+	wire_skip(c, rdlen);
+	if (c->err)
+		return;
+	if (type == WIRE_TYPE_OPT) {
+		if (!additional || m->has_opt || nlen != 1) {
+			c->err = 1;
+			return;
+		}
+		m->has_opt = 1;
+		m->opt_payload = rrclass;
+		m->opt_version = (uint8_t)(ttl >> 16);
+		m->opt_flags = (uint16_t)ttl;
+	} else if (type == WIRE_TYPE_TSIG) {
+		m->has_tsig = 1;
+	}
+}
+
+int
+wire_parse(const uint8_t *buf, size_t len, struct wire_msg *m)
+{
+	struct wire_cur c;
+	unsigned i;
+
+	memset(m, 0, sizeof *m);
+	wire_cur_init(&c, buf, len);
+	m->id = wire_get_u16(&c);
+	m->flags = wire_get_u16(&c);
+	m->qdcount = wire_get_u16(&c);
+	m->ancount = wire_get_u16(&c);
+	m->nscount = wire_get_u16(&c);
+	m->arcount = wire_get_u16(&c);
+	if (c.err || m->qdcount > WIRE_MAX_QUESTIONS)
+		return -1;
+	for (i = 0; i < m->qdcount && !c.err; i++) {
+		struct wire_question *q = &m->q[i];
+
+		q->name_len = (uint8_t)wire_get_name(&c, q->name, 1);
+		q->qtype = wire_get_u16(&c);
+		q->qclass = wire_get_u16(&c);
+	}
+	m->nq = m->qdcount;
+	for (i = 0; i < (unsigned)m->ancount + m->nscount && !c.err; i++)
+		wire_skip_rr(&c, m, 0);
+	for (i = 0; i < m->arcount && !c.err; i++)
+		wire_skip_rr(&c, m, 1);
+	if (c.err || c.pos != c.len)
+		return -1;
+	return 0;
+}
+
+/* A writer into a fixed buffer with a sticky overflow flag. */
+struct wire_out {
+	uint8_t *buf;
+	size_t len, pos;
+	int err;
+};
+
+static void
+out_bytes(struct wire_out *o, const void *p, size_t n)
+{
+	if (o->err || n > o->len - o->pos) {
+		o->err = 1;
+		return;
+	}
+	memcpy(o->buf + o->pos, p, n);
+	o->pos += n;
+}
+
+static void
+out_u16(struct wire_out *o, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	out_bytes(o, b, 2);
+}
+
+static void
+out_header(struct wire_out *o, uint16_t id, uint16_t flags, uint16_t qd, uint16_t ar)
+{
+	out_u16(o, id);
+	out_u16(o, flags);
+	out_u16(o, qd);
+	out_u16(o, 0);
+	out_u16(o, 0);
+	out_u16(o, ar);
+}
+
+static void
+out_opt(struct wire_out *o)
+{
+	static const uint8_t root = 0;
+
+	out_bytes(o, &root, 1);
+	out_u16(o, WIRE_TYPE_OPT);
+	out_u16(o, WIRE_OUR_PAYLOAD);
+	out_u16(o, 0);   /* extended rcode, version */
+	out_u16(o, 0);   /* flags */
+	out_u16(o, 0);   /* rdlength */
+}
+
+size_t
+wire_build_reply(const struct wire_msg *req, unsigned rcode, int aa, uint8_t *out, size_t outlen)
+{
+	struct wire_out o = { out, outlen, 0, 0 };
+	uint16_t flags = WIRE_FLAG_QR | (uint16_t)(wire_opcode(req->flags) << 11) |
+	    (req->flags & WIRE_FLAG_RD) | (aa ? WIRE_FLAG_AA : 0) | (rcode & 0xf);
+	unsigned i;
+
+	out_header(&o, req->id, flags, (uint16_t)req->nq, req->has_opt ? 1 : 0);
+	for (i = 0; i < req->nq; i++) {
+		out_bytes(&o, req->q[i].name, req->q[i].name_len);
+		out_u16(&o, req->q[i].qtype);
+		out_u16(&o, req->q[i].qclass);
+	}
+	if (req->has_opt)
+		out_opt(&o);
+	return o.err ? 0 : o.pos;
+}
+
+size_t
+wire_build_query(uint16_t id, uint16_t flags, const uint8_t *name, size_t name_len, uint16_t qtype,
+    uint16_t qclass, int edns, uint8_t *out, size_t outlen)
+{
+	struct wire_out o = { out, outlen, 0, 0 };
+
+	out_header(&o, id, flags, 1, edns ? 1 : 0);
+	out_bytes(&o, name, name_len);
+	out_u16(&o, qtype);
+	out_u16(&o, qclass);
+	if (edns)
+		out_opt(&o);
+	return o.err ? 0 : o.pos;
+}
+
+size_t
+wire_name_from_text(const char *text, uint8_t out[WIRE_NAME_MAX])
+{
+	size_t len = 0, lab = 0;   /* lab: offset of the current label's length octet */
+	const char *p = text;
+
+	if (strcmp(text, ".") == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	out[0] = 0;
+	len = 1;
+	while (*p) {
+		unsigned c = (unsigned char)*p++;
+
+		if (c == '.') {
+			if (out[lab] == 0)
+				return 0;   /* empty label */
+			lab = len;
+			if (len >= WIRE_NAME_MAX)
+				return 0;
+			out[len++] = 0;
+			continue;
+		}
+		if (c == '\\') {
+			if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+			    isdigit((unsigned char)p[2])) {
+				c = (unsigned)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+				if (c > 255)
+					return 0;
+				p += 3;
+			} else if (*p) {
+				c = (unsigned char)*p++;
+			} else {
+				return 0;
+			}
+		}
+		if (out[lab] == WIRE_LABEL_MAX || len >= WIRE_NAME_MAX)
+			return 0;
+		out[lab]++;
+		out[len++] = (uint8_t)c;
+	}
+	if (out[lab] != 0) {   /* no trailing dot: close with the root label */
+		if (len >= WIRE_NAME_MAX)
+			return 0;
+		out[len++] = 0;
+	}
+	return len;
+}
+
+char *
+wire_name_to_text(const uint8_t *name, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+
+	if (outlen == 0)
+		return out;
+	out[0] = '\0';
+	while (i < len && name[i] != 0) {
+		uint8_t l = name[i++];
+		size_t j;
+
+		for (j = 0; j < l && i < len; j++, i++) {
+			char tmp[5];
+			unsigned char ch = name[i];
+			size_t k;
+
+			if (strchr(".\\\"();@$", ch) && ch != '\0')
+				k = (size_t)snprintf(tmp, sizeof tmp, "\\%c", ch);
+			else if (ch > 0x20 && ch < 0x7f)
+				k = (size_t)snprintf(tmp, sizeof tmp, "%c", ch);
+			else
+				k = (size_t)snprintf(tmp, sizeof tmp, "\\%03u", ch);
+			if (o + k + 2 > outlen)
+				return out;
+			memcpy(out + o, tmp, k);
+			o += k;
+		}
+		if (o + 2 > outlen)
+			return out;
+		out[o++] = '.';
+		out[o] = '\0';
+	}
+	if (o == 0 && outlen >= 2) {
+		out[o++] = '.';
+		out[o] = '\0';
+	}
+	return out;
+}
+
+const char *
+wire_opcode_name(unsigned opcode, char *buf, size_t len)
+{
+	static const char *const names[16] = { "QUERY", "IQUERY", "STATUS", NULL, "NOTIFY", "UPDATE",
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "CC", NULL };
+
+	if (opcode < 16 && names[opcode])
+		return names[opcode];
+	snprintf(buf, len, "OPCODE%u", opcode);
+	return buf;
+}
+
+const char *
+wire_rcode_name(unsigned rcode, char *buf, size_t len)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE" };
+
+	if (rcode < sizeof names / sizeof names[0])
+		return names[rcode];
+	snprintf(buf, len, "RCODE%u", rcode);
+	return buf;
+}
+
+const char *
+wire_type_name(uint16_t type, char *buf, size_t len)
+{
+	switch (type) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case WIRE_TYPE_SOA: return "SOA";
+	case 12: return "PTR";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	case WIRE_TYPE_OPT: return "OPT";
+	case WIRE_TYPE_TSIG: return "TSIG";
+	case 251: return "IXFR";
+	case 252: return "AXFR";
+	case 255: return "ANY";
+	default:
+		snprintf(buf, len, "TYPE%u", type);
+		return buf;
+	}
+}
+
+const char *
+wire_class_name(uint16_t qclass, char *buf, size_t len)
+{
+	switch (qclass) {
+	case WIRE_CLASS_IN: return "IN";
+	case 3: return "CH";
+	case 255: return "ANY";
+	default:
+		snprintf(buf, len, "CLASS%u", qclass);
+		return buf;
+	}
+}
