@@ -15,6 +15,7 @@
 
 struct parse_ctx {
 	struct config *cfg;
+	FILE *err;
 	const char *name;
 	const char *text;      /* the reader's position in the file */
 	int line;              /* line number of the line inih last read */
@@ -33,11 +34,11 @@ ctx_problem(struct parse_ctx *x, int is_error, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s:%d: %s: ", x->name, x->line, is_error ? "error" : "warning");
+	fprintf(x->err, "%s:%d: %s: ", x->name, x->line, is_error ? "error" : "warning");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(x->err, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', x->err);
 	if (is_error)
 		x->errors++;
 }
@@ -352,13 +353,14 @@ reader(char *str, int num, void *stream)
 }
 
 int
-config_load_string(struct config *cfg, const char *text, const char *name)
+config_load_string(struct config *cfg, const char *text, const char *name, FILE *err)
 {
 	struct parse_ctx x;
 	int rc;
 
 	memset(&x, 0, sizeof x);
 	x.cfg = cfg;
+	x.err = err;
 	x.name = name;
 	x.text = text;
 	config_defaults(cfg);
@@ -378,7 +380,7 @@ config_load_string(struct config *cfg, const char *text, const char *name)
 }
 
 int
-config_load(struct config *cfg, const char *path)
+config_load(struct config *cfg, const char *path, FILE *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *text;
@@ -387,7 +389,7 @@ config_load(struct config *cfg, const char *path)
 
 	config_defaults(cfg);
 	if (f == NULL) {
-		fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
+		fprintf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
 		return 1;
 	}
 	text = malloc(CONFIG_FILE_MAX + 1);
@@ -398,29 +400,29 @@ config_load(struct config *cfg, const char *path)
 	n = fread(text, 1, CONFIG_FILE_MAX + 1, f);
 	fclose(f);
 	if (n > CONFIG_FILE_MAX) {
-		fprintf(stderr, "%s: error: larger than %d bytes\n", path, CONFIG_FILE_MAX);
+		fprintf(err, "%s: error: larger than %d bytes\n", path, CONFIG_FILE_MAX);
 		free(text);
 		return 1;
 	}
 	text[n] = '\0';
 	if (memchr(text, '\0', n)) {
-		fprintf(stderr, "%s: error: contains a NUL byte (UTF-16 files are not read; save as UTF-8)\n",
+		fprintf(err, "%s: error: contains a NUL byte (UTF-16 files are not read; save as UTF-8)\n",
 		    path);
 		free(text);
 		return 1;
 	}
-	rc = config_load_string(cfg, text, path);
+	rc = config_load_string(cfg, text, path, err);
 	free(text);
 	return rc;
 }
 
 int
-config_validate(const struct config *cfg, const char *name)
+config_validate(const struct config *cfg, const char *name, FILE *err)
 {
 	int errors = 0;
 
 	if (strcmp(cfg->backend_driver, "msdns") == 0 && cfg->n_masters == 0) {
-		fprintf(stderr, "%s: error: [service:agent] masters: Missing agent AXFR masters "
+		fprintf(err, "%s: error: [service:agent] masters: Missing agent AXFR masters "
 		    "(required by backend_driver = msdns)\n", name);
 		errors++;
 	}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "netaddr.h"
 
@@ -43,13 +44,13 @@ struct config {
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct config *cfg);
-/* Read path over cfg (defaults first). Every problem is printed to stderr as "file:line: text";
- * warnings do not fail. Returns the number of errors (0 = usable). */
-int config_load(struct config *cfg, const char *path);
+/* Read path over cfg (defaults first). Every problem is printed to err as "file:line: error: text"
+ * (or "warning:"; warnings do not fail). Returns the number of errors (0 = usable). */
+int config_load(struct config *cfg, const char *path, FILE *err);
 /* The same for INI text held in memory; name is used in messages. */
-int config_load_string(struct config *cfg, const char *text, const char *name);
-/* Checks that need the whole file (e.g. masters for msdns). Returns the number of errors. */
-int config_validate(const struct config *cfg, const char *name);
+int config_load_string(struct config *cfg, const char *text, const char *name, FILE *err);
+/* Checks that need the whole file (e.g. masters for msdns), printed to err. Returns the error count. */
+int config_validate(const struct config *cfg, const char *name, FILE *err);
 /* Whether addr is allowed to send by allow_notify (an empty list allows everyone). */
 int config_allowed(const struct config *cfg, const struct netaddr *addr);
 

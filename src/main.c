@@ -65,8 +65,8 @@ main(int argc, char **argv)
 	}
 	if (path == NULL)
 		path = service_default_config();
-	errors = config_load(&cfg, path);
-	errors += config_validate(&cfg, path);
+	errors = config_load(&cfg, path, stderr);
+	errors += config_validate(&cfg, path, stderr);
 	if (check) {
 		if (errors == 0)
 			printf("%s: OK\n", path);

@@ -1,0 +1,109 @@
+/* Test processes on POSIX: the program under test as a child with its output in a file. */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct tu_proc {
+	pid_t pid;
+	int status;
+	int ended;
+};
+
+struct tu_proc *
+tu_proc_start(const char *const argv[], const char *logpath)
+{
+	struct tu_proc *p = calloc(1, sizeof *p);
+	posix_spawn_file_actions_t fa;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawn(&p->pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		free(p);
+		return NULL;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	return p;
+}
+
+void
+tu_proc_term(struct tu_proc *p)
+{
+	if (!p->ended)
+		kill(p->pid, SIGTERM);
+}
+
+int
+tu_proc_wait(struct tu_proc *p, int timeout_ms)
+{
+	uint64_t deadline = tu_now_ms() + (uint64_t)timeout_ms;
+
+	while (!p->ended) {
+		int st;
+
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+			p->ended = 1;
+			p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			break;
+		}
+		if (tu_now_ms() >= deadline)
+			return -1;
+		tu_sleep_ms(5);
+	}
+	return p->status;
+}
+
+void
+tu_proc_free(struct tu_proc *p)
+{
+	if (p == NULL)
+		return;
+	if (!p->ended) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	free(p);
+}
+
+const char *
+tu_program(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v ? v : var;
+}
+
+void
+tu_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+char *
+tu_tmpdir(const char *prefix)
+{
+	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	size_t n = strlen(base) + strlen(prefix) + 16;
+	char *path = malloc(n);
+
+	snprintf(path, n, "%s/%s-XXXXXX", base, prefix);
+	if (mkdtemp(path) == NULL) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}

@@ -1,0 +1,360 @@
+/* Tests of the agent module: every row of PROTOCOL.md §3 through a scripted backend. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "config.h"
+#include "testutil.h"
+#include "zoneq.h"
+
+/* A backend whose every operation ends with tb.result on the next loop iteration. */
+static struct {
+	enum zone_result result;
+	int calls;
+	enum zone_op op;
+	char zone[256];
+} tb;
+
+struct tb_call {
+	backend_done_fn *done;
+	void *arg;
+};
+
+static struct event_base *base;
+static struct config cfg;
+static struct zoneq *q;
+static struct agent *agent;
+static struct backend *backend;
+
+static void
+tb_fire(evutil_socket_t fd, short what, void *p)
+{
+	struct tb_call c = *(struct tb_call *)p;
+
+	(void)fd;
+	(void)what;
+	free(p);
+	c.done(c.arg, tb.result);
+}
+
+static int
+tb_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, void *arg)
+{
+	struct tb_call *c = malloc(sizeof *c);
+	static const struct timeval now = { 0, 0 };
+
+	(void)impl;
+	tb.calls++;
+	tb.op = op;
+	snprintf(tb.zone, sizeof tb.zone, "%s", zone);
+	c->done = done;
+	c->arg = arg;
+	return event_base_once(base, -1, EV_TIMEOUT, tb_fire, c, &now);
+}
+
+static void
+tb_free(void *impl)
+{
+	(void)impl;
+}
+
+static const struct backend_ops tb_ops = { "scripted", tb_start, tb_free };
+
+static void
+setup(void)
+{
+	struct zoneq_limits lim = { 0, 4, 100, 0 };
+
+	base = event_base_new();
+	config_defaults(&cfg);
+	snprintf(cfg.backend_driver, sizeof cfg.backend_driver, "fake");
+	netaddr_parse_prefix("0.0.0.0", &cfg.allow_notify[0].addr, &cfg.allow_notify[0].bits);
+	cfg.n_allow_notify = 1;
+	backend = backend_new(&tb_ops, NULL);
+	q = zoneq_new(base, backend, &lim);
+	agent = agent_new(&cfg, q);
+	memset(&tb, 0, sizeof tb);
+}
+
+static void
+teardown(void)
+{
+	agent_free(agent);
+	zoneq_free(q);
+	backend_free(backend);
+	event_base_free(base);
+}
+
+struct got {
+	int called;
+	size_t len;
+	uint8_t buf[AGENT_REPLY_MAX];
+};
+
+static void
+on_reply(void *arg, const uint8_t *reply, size_t len)
+{
+	struct got *g = arg;
+
+	g->called++;
+	g->len = len;
+	if (len)
+		memcpy(g->buf, reply, len);
+}
+
+/* Send msg from src through the agent and run the loop until it answered. */
+static void
+ask(const uint8_t *msg, size_t len, const char *src, struct got *g)
+{
+	struct netaddr peer;
+
+	memset(g, 0, sizeof *g);
+	netaddr_parse_ip(src, &peer);
+	peer.port = 40000;
+	agent_handle(agent, msg, len, &peer, "udp", on_reply, g);
+	event_base_dispatch(base);
+	ck_assert_int_eq(g->called, 1);
+	ck_assert_uint_eq(zoneq_pending(q), 0);
+}
+
+static size_t
+query(const char *zone, uint16_t flags, uint16_t qtype, uint16_t qclass, int edns, uint8_t *out)
+{
+	uint8_t name[WIRE_NAME_MAX];
+	size_t nl = wire_name_from_text(zone, name);
+
+	ck_assert_uint_gt(nl, 0);
+	return wire_build_query(0x4242, flags, name, nl, qtype, qclass, edns, out, 600);
+}
+
+#define FLAGS_CC 0x7400
+#define FLAGS_NOTIFY 0x2100
+
+struct golden {
+	const char *src, *req, *reply;
+	int backend_calls;
+};
+
+static const struct golden golden[] = {
+	{ "0.0.0.0", "1a7220000001000000000000076578616d706c6503636f6d0000060001",
+	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001", 1 },
+	{ "6.6.6.6", "243520000001000000000000076578616d706c6503636f6d0000060001",
+	  "2435a0050001000000000000076578616d706c6503636f6d0000060001", 0 },
+	{ "0.0.0.0", "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00", 1 },
+	{ "6.6.6.6", "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00", 0 },
+	{ "0.0.0.0", "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00", 1 },
+	{ "6.6.6.6", "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00", 0 },
+};
+
+START_TEST(golden_vectors)
+{
+	const struct golden *v = &golden[_i];
+	uint8_t req[128], want[128];
+	size_t rl = tu_hex(v->req, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want);
+	struct got g;
+
+	tb.result = ZONE_DONE;
+	ask(req, rl, v->src, &g);
+	ck_assert_uint_eq(g.len, wl);
+	ck_assert_mem_eq(g.buf, want, wl);
+	ck_assert_int_eq(tb.calls, v->backend_calls);
+	if (v->backend_calls)
+		ck_assert_str_eq(tb.zone, "example.com");
+}
+END_TEST
+
+struct row {
+	uint16_t flags, qtype, qclass;
+	enum zone_result result;
+	unsigned rcode;
+	int aa;
+	int calls;
+	enum zone_op op;
+};
+
+/* PROTOCOL.md §3 with the backend's result (and DESIGN.md's "not ours"). */
+static const struct row table[] = {
+	{ FLAGS_NOTIFY, 6, 1, ZONE_ABSENT, 5, 0, 1, ZONE_OP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONE_DONE, 0, 1, 1, ZONE_OP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONE_FAILED, 2, 0, 1, ZONE_OP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONE_TIMEOUT, 2, 0, 1, ZONE_OP_REFRESH },
+	{ 0x2400, 6, 1, ZONE_DONE, 0, 1, 1, ZONE_OP_REFRESH },             /* NOTIFY with AA, older mDNS */
+	{ FLAGS_CC, 65282, 65280, ZONE_DONE, 0, 1, 1, ZONE_OP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONE_FAILED, 2, 0, 1, ZONE_OP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONE_NOT_OURS, 2, 0, 1, ZONE_OP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONE_TIMEOUT, 2, 0, 1, ZONE_OP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONE_BUSY, 2, 0, 1, ZONE_OP_CREATE },
+	{ FLAGS_CC, 65283, 65280, ZONE_DONE, 0, 1, 1, ZONE_OP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONE_ABSENT, 0, 1, 1, ZONE_OP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONE_FAILED, 2, 1, 1, ZONE_OP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONE_NOT_OURS, 2, 1, 1, ZONE_OP_DELETE },
+	{ FLAGS_CC, 65282, 1, ZONE_DONE, 5, 0, 0, 0 },                     /* CC, class IN */
+	{ FLAGS_CC, 65280, 65280, ZONE_DONE, 5, 0, 0, 0 },                 /* CC, type SUCCESS */
+	{ FLAGS_CC, 6, 65280, ZONE_DONE, 5, 0, 0, 0 },
+	{ 0x0100, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* QUERY with RD */
+	{ 0x0800, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* IQUERY */
+	{ 0x1000, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* STATUS */
+	{ 0x2900, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* UPDATE with RD */
+	{ 0x7800 | 0x0100, 65282, 65280, ZONE_DONE, 5, 0, 0, 0 },          /* opcode 15 */
+};
+
+START_TEST(protocol_table)
+{
+	const struct row *r = &table[_i];
+	uint8_t req[600];
+	size_t rl = query("Example.COM.", r->flags, r->qtype, r->qclass, 0, req);
+	struct got g;
+
+	tb.result = r->result;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, rl);
+	ck_assert_uint_eq(g.buf[0], 0x42);
+	ck_assert_uint_eq(g.buf[2] & 0x80, 0x80);                              /* QR */
+	ck_assert_uint_eq(g.buf[2] & 0x78, (r->flags >> 8) & 0x78);            /* opcode */
+	ck_assert_uint_eq(g.buf[2] & 0x01, (r->flags >> 8) & 0x01);            /* RD copied */
+	ck_assert_uint_eq(!!(g.buf[2] & 0x04), r->aa);
+	ck_assert_uint_eq(g.buf[3] & 0x0f, r->rcode);
+	ck_assert_mem_eq(g.buf + 12, req + 12, rl - 12);                       /* question, case kept */
+	ck_assert_int_eq(tb.calls, r->calls);
+	if (r->calls) {
+		ck_assert_int_eq(tb.op, r->op);
+		ck_assert_str_eq(tb.zone, "example.com");
+	}
+}
+END_TEST
+
+START_TEST(no_reply_cases)
+{
+	uint8_t req[600];
+	size_t rl;
+	struct got g;
+
+	rl = query("example.com", 0x8000 | FLAGS_CC, 65282, 65280, 0, req);   /* QR set */
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, 0);
+	ask(req, 11, "0.0.0.0", &g);                                          /* unparsable */
+	ck_assert_uint_eq(g.len, 0);
+	rl = query("example.com", FLAGS_CC, 65282, 65280, 0, req);
+	req[5] = 0;                                                           /* zero questions */
+	ask(req, 12, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, 0);
+	ck_assert_int_eq(tb.calls, 0);
+}
+END_TEST
+
+START_TEST(tsig_signed_no_reply)
+{
+	uint8_t req[600];
+	size_t rl = query("example.com", FLAGS_CC, 65282, 65280, 0, req);
+	static const uint8_t tsig[] = { 3, 'k', 'e', 'y', 0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0 };
+	struct got g;
+
+	memcpy(req + rl, tsig, sizeof tsig);
+	req[11] = 1;
+	ask(req, rl + sizeof tsig, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, 0);
+	ck_assert_int_eq(tb.calls, 0);
+}
+END_TEST
+
+START_TEST(edns_echoed)
+{
+	uint8_t req[600];
+	size_t rl = query("example.com", FLAGS_CC, 65282, 65280, 1, req);
+	struct got g;
+
+	tb.result = ZONE_DONE;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, rl);
+	ck_assert_uint_eq(g.buf[11], 1);
+	ck_assert_uint_eq(g.buf[rl - 11 + 3], 0x20);
+	ck_assert_uint_eq(g.buf[rl - 11 + 4], 0x00);
+}
+END_TEST
+
+START_TEST(only_first_question_acted_on)
+{
+	uint8_t req[600], n1[WIRE_NAME_MAX], n2[WIRE_NAME_MAX];
+	size_t l1 = wire_name_from_text("one.example", n1), l2 = wire_name_from_text("two.example", n2), rl;
+	struct got g;
+
+	rl = wire_build_query(1, FLAGS_CC, n1, l1, 65282, 65280, 0, req, sizeof req);
+	memcpy(req + rl, n2, l2);
+	memcpy(req + rl + l2, "\xff\x02\xff\x00", 4);
+	rl += l2 + 4;
+	req[5] = 2;
+	tb.result = ZONE_DONE;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.len, rl);
+	ck_assert_uint_eq(g.buf[5], 2);
+	ck_assert_int_eq(tb.calls, 1);
+	ck_assert_str_eq(tb.zone, "one.example");
+}
+END_TEST
+
+static const char *const hostile[] = {
+	"-rf.example.", "a\\032b.example.", "a;b.example.", "ex$(calc).com.", "a'b.example.",
+	"a\\\"b.example.", "a\\226\\128\\153b.example.", "back\\\\slash.example.", "a\\000b.example.",
+	"star*.example.", ".", "new\\010line.example.",
+};
+
+START_TEST(hostile_zone_names_refused)
+{
+	uint8_t req[600];
+	size_t rl = query(hostile[_i], FLAGS_CC, 65282, 65280, 0, req);
+	struct got g;
+
+	tb.result = ZONE_DONE;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(g.buf[3] & 0x0f, 5);
+	ck_assert_int_eq(tb.calls, 0);
+}
+END_TEST
+
+START_TEST(zone_name_rules)
+{
+	uint8_t name[WIRE_NAME_MAX];
+	char out[AGENT_ZONE_MAX], text[300];
+	size_t nl;
+
+	nl = wire_name_from_text("_Tcp.Sub-1.EXAMPLE.com.", name);
+	ck_assert_int_eq(agent_zone_name(name, nl, out), 0);
+	ck_assert_str_eq(out, "_tcp.sub-1.example.com");
+	nl = wire_name_from_text("a-.b", name);
+	ck_assert_int_eq(agent_zone_name(name, nl, out), 0);
+	/* 253 characters fit, 254 do not (the wire name caps at 255 octets = 253 characters) */
+	memset(text, 'a', 63); text[63] = '.';
+	memset(text + 64, 'b', 63); text[127] = '.';
+	memset(text + 128, 'c', 63); text[191] = '.';
+	memset(text + 192, 'd', 61); text[253] = '\0';
+	nl = wire_name_from_text(text, name);
+	ck_assert_uint_eq(nl, 255);
+	ck_assert_int_eq(agent_zone_name(name, nl, out), 0);
+	ck_assert_uint_eq(strlen(out), 253);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("agent");
+	TCase *tc = tcase_create("agent");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, golden_vectors, 0, (int)(sizeof golden / sizeof golden[0]));
+	tcase_add_loop_test(tc, protocol_table, 0, (int)(sizeof table / sizeof table[0]));
+	tcase_add_test(tc, no_reply_cases);
+	tcase_add_test(tc, tsig_signed_no_reply);
+	tcase_add_test(tc, edns_echoed);
+	tcase_add_test(tc, only_first_question_acted_on);
+	tcase_add_loop_test(tc, hostile_zone_names_refused, 0, (int)(sizeof hostile / sizeof hostile[0]));
+	tcase_add_test(tc, zone_name_rules);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
