@@ -27,5 +27,11 @@ int compat_sock_wouldblock(void);
 int compat_sock_out_of_fds(int err);
 /* Text of the last socket error. */
 const char *compat_sock_strerror(void);
+/* Sleep this long. */
+void compat_sleep_ms(unsigned ms);
+/* Create a directory (0755 where modes exist). Returns 0, or -1 unless it exists already. */
+int compat_mkdir(const char *path);
+/* Rename from over to, replacing to when it exists. Returns 0 or -1. */
+int compat_replace_file(const char *from, const char *to);
 
 #endif

@@ -1,0 +1,421 @@
+/* pssim: plays powershell.exe running scripts/msdns-zone.ps1 against a simulated DNS Server (tests only).
+ *
+ * Same command line, exit codes and output lines as the real script (DESIGN.md, "The PowerShell
+ * contract"). Zones live in $PSSIM_STATE/zones/<zone> as key=value lines; every run is recorded in
+ * $PSSIM_STATE/calls.log. Faults: $PSSIM_DELAY_MS (start-up delay), $PSSIM_FAULT or the file
+ * $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow, unreachable. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_ABSENT 2
+#define EXIT_NOT_OURS 3
+#define EXIT_BAD_ARGS 4
+#define EXIT_UNREACHABLE 5
+
+struct zone {
+	char type[32];          /* Primary, Secondary, Stub, Forwarder */
+	char masters[512];      /* comma-separated, as given */
+	int ds_integrated;
+	char serial[16];        /* empty: never transferred */
+	char file[300];
+};
+
+static const char *state;
+static const char *operation, *zone_name, *masters_arg;
+static int delete_unmanaged;
+static int slow;
+
+static void
+out(const char *fmt, const char *v)
+{
+	printf(fmt, v);
+	putchar('\n');
+	fflush(stdout);
+	if (slow)
+		compat_sleep_ms(150);
+}
+
+static void
+path_of(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s/%s", state, dir, name);
+}
+
+static void
+record(const char *what, int code)
+{
+	char p[1024];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/calls.log", state);
+	if ((f = fopen(p, "a")) != NULL) {
+		fprintf(f, "%s %s %s %d pid=%ld t=%llu\n", what, operation ? operation : "-", zone_name ? zone_name : "-",
+		    code, compat_getpid(), (unsigned long long)compat_monotonic_ms());
+		fclose(f);
+	}
+}
+
+static int
+finish(int code)
+{
+	record("end", code);
+	return code;
+}
+
+static int
+load_zone(struct zone *z)
+{
+	char p[1024], line[1024];
+	FILE *f;
+
+	memset(z, 0, sizeof *z);
+	path_of(p, sizeof p, "zones", zone_name);
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		char *eq = strchr(line, '='), *v;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		v[strcspn(v, "\r\n")] = '\0';
+		if (strcmp(line, "type") == 0)
+			snprintf(z->type, sizeof z->type, "%s", v);
+		else if (strcmp(line, "masters") == 0)
+			snprintf(z->masters, sizeof z->masters, "%s", v);
+		else if (strcmp(line, "dsintegrated") == 0)
+			z->ds_integrated = strcmp(v, "true") == 0;
+		else if (strcmp(line, "serial") == 0)
+			snprintf(z->serial, sizeof z->serial, "%s", v);
+		else if (strcmp(line, "zonefile") == 0)
+			snprintf(z->file, sizeof z->file, "%s", v);
+	}
+	fclose(f);
+	return 1;
+}
+
+static int
+save_zone(const struct zone *z)
+{
+	char p[1024], tmp[1100];
+	FILE *f;
+
+	path_of(p, sizeof p, "zones", zone_name);
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", p, compat_getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "type=%s\nmasters=%s\ndsintegrated=%s\nserial=%s\nzonefile=%s\n", z->type, z->masters,
+	    z->ds_integrated ? "true" : "false", z->serial, z->file);
+	fclose(f);
+	return compat_replace_file(tmp, p);
+}
+
+static void
+touch_zone_file(const char *name)
+{
+	char p[1024];
+	FILE *f;
+
+	path_of(p, sizeof p, "files", name);
+	if ((f = fopen(p, "w")) != NULL)
+		fclose(f);
+}
+
+static void
+remove_zone(const struct zone *z)
+{
+	char p[1024];
+
+	path_of(p, sizeof p, "zones", zone_name);
+	remove(p);
+	if (z->file[0]) {
+		path_of(p, sizeof p, "files", z->file);
+		remove(p);
+	}
+}
+
+/* The master sets are equal, in any order. */
+static int
+same_masters(const char *a, const char *b)
+{
+	char x[512], y[512], *t, *save = NULL;
+	int na = 0, nb = 0;
+
+	snprintf(x, sizeof x, "%s", a);
+	snprintf(y, sizeof y, ",%s,", b);
+	for (t = strtok_r(x, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char needle[64];
+
+		snprintf(needle, sizeof needle, ",%s,", t);
+		if (strstr(y, needle) == NULL)
+			return 0;
+		na++;
+	}
+	for (t = y; *t; t++)
+		if (*t == ',')
+			nb++;
+	return na == nb - 1;
+}
+
+static int
+ours(const struct zone *z)
+{
+	return strcmp(z->type, "Secondary") == 0 && !z->ds_integrated && masters_arg &&
+	    same_masters(z->masters, masters_arg);
+}
+
+static void
+facts(const struct zone *z)
+{
+	out("zone=%s", zone_name);
+	out("type=%s", z->type);
+	out("masters=%s", z->masters);
+	out("serial=%s", z->serial);
+}
+
+static int
+valid_zone(const char *s)
+{
+	size_t n = strlen(s), lab = 0, i;
+
+	if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
+			if (++lab > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+valid_masters(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0')
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!isxdigit((unsigned char)s[i]) && !strchr(".:,", s[i]))
+			return 0;
+	return 1;
+}
+
+static void
+apply_fault(const char *fault)
+{
+	if (fault == NULL || *fault == '\0')
+		return;
+	if (strncmp(fault, "hang", 4) == 0) {
+		out("fault=%s", "hang");
+		for (;;)
+			compat_sleep_ms(1000);
+	}
+	if (strncmp(fault, "crash", 5) == 0) {
+		fflush(NULL);
+		abort();
+	}
+	if (strncmp(fault, "exit=", 5) == 0) {
+		fprintf(stderr, "simulated failure (exit %d)\n", atoi(fault + 5));
+		exit(finish(atoi(fault + 5)));
+	}
+	if (strncmp(fault, "unreachable", 11) == 0) {
+		fprintf(stderr, "Failed to get the zone information on server localhost. (WIN32 1722)\n");
+		exit(finish(EXIT_UNREACHABLE));
+	}
+	if (strncmp(fault, "slow", 4) == 0)
+		slow = 1;
+}
+
+static void
+zone_fault(void)
+{
+	char p[1024], buf[64] = "";
+	FILE *f;
+
+	path_of(p, sizeof p, "faults", zone_name);
+	if ((f = fopen(p, "r")) != NULL) {
+		if (fgets(buf, sizeof buf, f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		apply_fault(buf);
+	}
+}
+
+static int
+op_create(void)
+{
+	struct zone z;
+
+	if (!masters_arg) {
+		fprintf(stderr, "Create needs -Masters\n");
+		return EXIT_BAD_ARGS;
+	}
+	if (!load_zone(&z)) {
+		snprintf(z.type, sizeof z.type, "Secondary");
+		snprintf(z.masters, sizeof z.masters, "%s", masters_arg);
+		snprintf(z.file, sizeof z.file, "%s.dns", zone_name);
+		z.serial[0] = '\0';
+		if (save_zone(&z) != 0)
+			return EXIT_FAILED;
+		touch_zone_file(z.file);
+		out("result=%s", "created");
+		facts(&z);
+		return EXIT_OK;
+	}
+	if (strcmp(z.type, "Secondary") != 0 || z.ds_integrated) {
+		fprintf(stderr, "zone %s exists as %s%s; not changed\n", zone_name, z.type,
+		    z.ds_integrated ? " (AD-integrated)" : "");
+		facts(&z);
+		return EXIT_NOT_OURS;
+	}
+	if (!same_masters(z.masters, masters_arg)) {
+		snprintf(z.masters, sizeof z.masters, "%s", masters_arg);
+		if (save_zone(&z) != 0)
+			return EXIT_FAILED;
+		out("result=%s", "converged");
+	} else {
+		out("result=%s", "exists");
+	}
+	facts(&z);
+	return EXIT_OK;
+}
+
+static int
+op_delete(void)
+{
+	struct zone z;
+
+	if (!load_zone(&z)) {
+		out("result=%s", "absent");
+		return EXIT_OK;
+	}
+	if (!ours(&z) && !delete_unmanaged) {
+		fprintf(stderr, "zone %s is not a file-backed secondary of our masters (%s, masters %s); not deleted\n",
+		    zone_name, z.type, z.masters);
+		facts(&z);
+		return EXIT_NOT_OURS;
+	}
+	remove_zone(&z);
+	out("result=%s", "deleted");
+	return EXIT_OK;
+}
+
+static int
+op_refresh(void)
+{
+	struct zone z;
+	char serial[16];
+
+	if (!load_zone(&z))
+		return EXIT_ABSENT;
+	if (strcmp(z.type, "Secondary") != 0) {
+		fprintf(stderr, "zone %s is %s, not a secondary (WIN32 9613)\n", zone_name, z.type);
+		return EXIT_NOT_OURS;
+	}
+	snprintf(serial, sizeof serial, "%ld", atol(z.serial) + 1);
+	memcpy(z.serial, serial, sizeof serial);
+	if (save_zone(&z) != 0)
+		return EXIT_FAILED;
+	out("result=%s", "refreshed");
+	facts(&z);
+	return EXIT_OK;
+}
+
+static int
+op_get(void)
+{
+	struct zone z;
+
+	if (!load_zone(&z))
+		return EXIT_ABSENT;
+	facts(&z);
+	return EXIT_OK;
+}
+
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, "pssim: %s\n", what);
+	return finish(EXIT_BAD_ARGS);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const fixed[] = { "-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy" };
+	const char *script;
+	char p[1024];
+	FILE *f;
+	int i;
+
+	state = getenv("PSSIM_STATE");
+	if (state == NULL) {
+		fprintf(stderr, "pssim: PSSIM_STATE is not set\n");
+		return EXIT_FAILED;
+	}
+	snprintf(p, sizeof p, "%s/zones", state);
+	compat_mkdir(state);
+	compat_mkdir(p);
+	snprintf(p, sizeof p, "%s/files", state);
+	compat_mkdir(p);
+	if (getenv("PSSIM_DELAY_MS"))
+		compat_sleep_ms((unsigned)atoi(getenv("PSSIM_DELAY_MS")));
+	/* powershell.exe's own options, in the order the agent gives them */
+	if (argc < 8)
+		return usage_error("too few arguments");
+	for (i = 0; i < 4; i++)
+		if (strcmp(argv[1 + i], fixed[i]) != 0)
+			return usage_error("unexpected powershell.exe options");
+	if (strcmp(argv[6], "-File") != 0)
+		return usage_error("expected -File");
+	script = argv[7];
+	if ((f = fopen(script, "r")) == NULL) {
+		fprintf(stderr, "The argument '%s' to the -File parameter does not exist.\n", script);
+		return EXIT_FAILED;
+	}
+	fclose(f);
+	for (i = 8; i < argc; i++) {
+		if (strcmp(argv[i], "-Operation") == 0 && i + 1 < argc)
+			operation = argv[++i];
+		else if (strcmp(argv[i], "-Zone") == 0 && i + 1 < argc)
+			zone_name = argv[++i];
+		else if (strcmp(argv[i], "-Masters") == 0 && i + 1 < argc)
+			masters_arg = argv[++i];
+		else if (strcmp(argv[i], "-DeleteUnmanaged") == 0)
+			delete_unmanaged = 1;
+		else
+			return usage_error("unknown script parameter");
+	}
+	record("start", 0);
+	if (operation == NULL || zone_name == NULL || !valid_zone(zone_name))
+		return usage_error("-Zone must be letters, digits, '-', '_' and dots (1-253 characters)");
+	if (masters_arg && !valid_masters(masters_arg))
+		return usage_error("-Masters must be IP addresses separated by commas");
+	apply_fault(getenv("PSSIM_FAULT"));
+	zone_fault();
+	if (strcmp(operation, "Create") == 0)
+		return finish(op_create());
+	if (strcmp(operation, "Delete") == 0)
+		return finish(op_delete());
+	if (strcmp(operation, "Refresh") == 0)
+		return finish(op_refresh());
+	if (strcmp(operation, "Get") == 0)
+		return finish(op_get());
+	return usage_error("-Operation must be Get, Create, Delete or Refresh");
+}

@@ -1,0 +1,260 @@
+/* End-to-end: the real daemon (fake backend) on a loopback port, over real UDP and TCP sockets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "wire.h"
+
+static char *dir;
+static struct tu_proc *agent;
+static uint16_t port;
+
+static const char *const vectors[][2] = {
+	{ "1a7220000001000000000000076578616d706c6503636f6d0000060001",
+	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001" },
+	{ "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00" },
+	{ "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00" },
+};
+
+static const char *const refused[][2] = {
+	{ "243520000001000000000000076578616d706c6503636f6d0000060001",
+	  "2435a0050001000000000000076578616d706c6503636f6d0000060001" },
+	{ "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00" },
+	{ "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00" },
+};
+
+static void
+start(const char *conf)
+{
+	dir = tu_tmpdir("msdns-e2e");
+	ck_assert_ptr_nonnull(dir);
+	agent = tu_agent_start(dir, conf, &port);
+	ck_assert_msg(agent != NULL, "agent did not start");
+}
+
+static void
+stop(void)
+{
+	tu_proc_term(agent);
+	ck_assert_int_eq(tu_proc_wait(agent, 10000), 0);
+	tu_proc_free(agent);
+	free(dir);
+}
+
+#define CONF_ALLOW_LOOPBACK "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\n" \
+	"allow_notify = 127.0.0.1\ntcp_recv_timeout = 0.5\n"
+
+static void
+check_udp(const char *req_hex, const char *want_hex)
+{
+	uint8_t req[512], want[512], got[9000];
+	size_t rl = tu_hex(req_hex, req, sizeof req), wl = tu_hex(want_hex, want, sizeof want);
+	long n = tu_udp_query(port, req, rl, got, sizeof got, 3000);
+
+	ck_assert_int_eq(n, (long)wl);
+	ck_assert_mem_eq(got, want, wl);
+}
+
+START_TEST(golden_udp_and_tcp)
+{
+	size_t i;
+
+	start(CONF_ALLOW_LOOPBACK);
+	for (i = 0; i < 3; i++) {
+		uint8_t req[512], want[512], got[9000];
+		size_t rl = tu_hex(vectors[i][0], req, sizeof req), wl = tu_hex(vectors[i][1], want, sizeof want);
+		evutil_socket_t s;
+
+		check_udp(vectors[i][0], vectors[i][1]);
+		s = tu_tcp_connect(port);
+		ck_assert(s != EVUTIL_INVALID_SOCKET);
+		ck_assert_int_eq(tu_tcp_send_msg(s, req, rl), 0);
+		ck_assert_int_eq(tu_tcp_read_msg(s, got, sizeof got, 3000), (long)wl);
+		ck_assert_mem_eq(got, want, wl);
+		evutil_closesocket(s);
+	}
+	stop();
+}
+END_TEST
+
+START_TEST(golden_not_allowed)
+{
+	size_t i;
+
+	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\nallow_notify = 192.0.2.1, 10.0.0.0/8\n");
+	for (i = 0; i < 3; i++)
+		check_udp(refused[i][0], refused[i][1]);
+	stop();
+}
+END_TEST
+
+START_TEST(tcp_pipelining_in_order)
+{
+	uint8_t all[4096], name[WIRE_NAME_MAX], got[512];
+	size_t o = 0, nl = wire_name_from_text("example.com", name);
+	evutil_socket_t s;
+	int i;
+
+	start(CONF_ALLOW_LOOPBACK);
+	for (i = 0; i < 20; i++) {
+		uint8_t *m = all + o + 2;
+		size_t l = wire_build_query((uint16_t)(1000 + i), i % 2 ? 0x7400 : 0x2100, name, nl,
+		    i % 2 ? WIRE_TYPE_CC_CREATE : WIRE_TYPE_SOA, i % 2 ? WIRE_CLASS_CC : WIRE_CLASS_IN, 0, m, 512);
+
+		all[o] = (uint8_t)(l >> 8);
+		all[o + 1] = (uint8_t)l;
+		o += 2 + l;
+	}
+	s = tu_tcp_connect(port);
+	ck_assert_int_eq(tu_send_all(s, all, o), 0);   /* all twenty in one write */
+	for (i = 0; i < 20; i++) {
+		long n = tu_tcp_read_msg(s, got, sizeof got, 3000);
+
+		ck_assert_int_gt(n, 12);
+		ck_assert_uint_eq((unsigned)(got[0] << 8 | got[1]), (unsigned)(1000 + i));
+		ck_assert_uint_eq(got[2] & 0x04, 0x04);
+		ck_assert_uint_eq(got[3] & 0x0f, 0);
+	}
+	evutil_closesocket(s);
+	stop();
+}
+END_TEST
+
+START_TEST(tcp_idle_timeout)
+{
+	evutil_socket_t s;
+	long ms;
+
+	start(CONF_ALLOW_LOOPBACK);
+	s = tu_tcp_connect(port);
+	ms = tu_tcp_wait_closed(s, 5000);
+	ck_assert_msg(ms >= 350 && ms < 2500, "idle connection closed after %ld ms (tcp_recv_timeout 0.5 s)", ms);
+	evutil_closesocket(s);
+	stop();
+}
+END_TEST
+
+START_TEST(tcp_half_sent_message)
+{
+	uint8_t req[512], got[512];
+	size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+	evutil_socket_t s, other;
+	long ms;
+
+	start(CONF_ALLOW_LOOPBACK);
+	s = tu_tcp_connect(port);
+	req[0] = 0;
+	/* the length says 29, we send 10 octets and stop */
+	ck_assert_int_eq(tu_send_all(s, "\x00\x1d", 2), 0);
+	ck_assert_int_eq(tu_send_all(s, req, 10), 0);
+	/* meanwhile others are served */
+	other = tu_tcp_connect(port);
+	tu_hex(vectors[1][0], req, sizeof req);
+	ck_assert_int_eq(tu_tcp_send_msg(other, req, rl), 0);
+	ck_assert_int_eq(tu_tcp_read_msg(other, got, sizeof got, 3000), (long)rl);
+	check_udp(vectors[0][0], vectors[0][1]);
+	ms = tu_tcp_wait_closed(s, 5000);
+	ck_assert_msg(ms >= 0 && ms < 2500, "half-sent connection not closed (%ld)", ms);
+	evutil_closesocket(s);
+	evutil_closesocket(other);
+	stop();
+}
+END_TEST
+
+/* Datagrams no parser should accept; after all of them the daemon still answers. */
+static const char *const malformed[] = {
+	"", "00", "1234", "123470000001000000000000",                                   /* short, no question */
+	"12347000000100000000000007",                                                    /* name cut */
+	"1234700000010000000000000765786170c00c00ff02ff00",                              /* pointer loop-ish */
+	"12347000000100000000000007657861c0ff00ff02ff00",                                /* bad label */
+	"123470000001000000000000c00cff02ff00",                                          /* self pointer */
+	"123470000001000000000000ff6500ff02ff00",                                        /* label 63+ type bits */
+	"12347000ffff000000000000076578616d706c6503636f6d00ff02ff00",                    /* qdcount lies */
+	"1234700000010000000000ff076578616d706c6503636f6d00ff02ff00",                    /* arcount lies */
+	"123470000001000000000000076578616d706c6503636f6d00ff02ff00deadbeef",            /* trailing */
+	"1234f4000001000000000000076578616d706c6503636f6d00ff02ff00",                    /* a response */
+	"123470000000000000000000",                                                      /* zero questions */
+	"123470000001000000000001076578616d706c6503636f6d00ff02ff0000002900",            /* OPT cut */
+	"1234700000010000000000010765786170c00c00ff02ff00000029100000000000000000000029",
+};
+
+START_TEST(malformed_then_valid)
+{
+	uint8_t buf[512], got[512], big[9000];
+	size_t i;
+
+	start(CONF_ALLOW_LOOPBACK);
+	for (i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+		size_t l = tu_hex(malformed[i], buf, sizeof buf);
+
+		ck_assert_msg(tu_udp_query(port, buf, l, got, sizeof got, 150) == -1, "malformed %zu was answered", i);
+	}
+	memset(big, 0, sizeof big);                 /* larger than the 8192 octets the agent reads */
+	ck_assert_int_eq(tu_udp_query(port, big, sizeof big, got, sizeof got, 150), -1);
+	check_udp(vectors[1][0], vectors[1][1]);
+	/* and over TCP: a zero-length message and garbage get no answer, the next valid one does */
+	{
+		evutil_socket_t s = tu_tcp_connect(port);
+		uint8_t req[512];
+		size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+
+		ck_assert_int_eq(tu_send_all(s, "\x00\x00\x00\x03\x01\x02\x03", 7), 0);
+		ck_assert_int_eq(tu_tcp_send_msg(s, req, rl), 0);
+		ck_assert_int_eq(tu_tcp_read_msg(s, got, sizeof got, 3000), (long)rl);
+		ck_assert_uint_eq(got[0], req[0]);
+		evutil_closesocket(s);
+	}
+	stop();
+}
+END_TEST
+
+START_TEST(connection_cap_pauses_accept)
+{
+	uint8_t req[512], got[512];
+	size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+	evutil_socket_t a, b, c;
+
+	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\ntcp_max_connections = 2\n"
+	    "tcp_recv_timeout = 30\n");
+	a = tu_tcp_connect(port);
+	b = tu_tcp_connect(port);
+	ck_assert_int_eq(tu_tcp_send_msg(a, req, rl), 0);
+	ck_assert_int_eq(tu_tcp_read_msg(a, got, sizeof got, 3000), (long)rl);
+	ck_assert_int_eq(tu_tcp_send_msg(b, req, rl), 0);
+	ck_assert_int_eq(tu_tcp_read_msg(b, got, sizeof got, 3000), (long)rl);
+	/* the third waits in the backlog: connected by the kernel, not served */
+	c = tu_tcp_connect(port);
+	ck_assert(c != EVUTIL_INVALID_SOCKET);
+	ck_assert_int_eq(tu_tcp_send_msg(c, req, rl), 0);
+	ck_assert_int_eq(tu_tcp_read_msg(c, got, sizeof got, 500), -1);
+	evutil_closesocket(a);                      /* a slot frees: c is accepted and answered */
+	ck_assert_int_eq(tu_tcp_read_msg(c, got, sizeof got, 3000), (long)rl);
+	check_udp(vectors[0][0], vectors[0][1]);   /* UDP never waited */
+	evutil_closesocket(b);
+	evutil_closesocket(c);
+	stop();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("e2e");
+	TCase *tc = tcase_create("e2e");
+
+	tu_init();
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, golden_udp_and_tcp);
+	tcase_add_test(tc, golden_not_allowed);
+	tcase_add_test(tc, tcp_pipelining_in_order);
+	tcase_add_test(tc, tcp_idle_timeout);
+	tcase_add_test(tc, tcp_half_sent_message);
+	tcase_add_test(tc, malformed_then_valid);
+	tcase_add_test(tc, connection_cap_pauses_accept);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
