@@ -99,8 +99,10 @@ msdns_child_done(void *arg, enum spawn_end how, long code)
 	const char *why;
 	enum zone_result r = msdns_result(how, code, &why);
 
-	if (why)
+	if (why && how == SPAWN_EXITED)
 		log_warnx("%s %s: %s (exit %ld)", zone_op_name(o->op), o->zone, why, code);
+	else if (why)
+		log_warnx("%s %s: %s", zone_op_name(o->op), o->zone, why);
 	o->done(o->arg, r);
 	free(o);
 }

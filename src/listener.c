@@ -23,6 +23,7 @@
 #define TCP_OUT_HIGH (256 * 1024)    /* unsent reply bytes per connection before reading pauses */
 #define TCP_WRITE_TIMEOUT 10         /* seconds a slow reader may stall our replies */
 #define FD_RESERVE 32                /* descriptors kept for logs, pipes and child processes */
+#define UDP_RCVBUF (1024 * 1024)     /* bursts of NOTIFYs from a pool's worker */
 
 struct udp_sock {
 	struct listener *l;
@@ -369,8 +370,12 @@ bind_socket(const struct netaddr *a, int type)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (const void *)&on, sizeof on);
 	if (type == SOCK_STREAM)
 		evutil_make_listen_socket_reuseable(fd);
-	else
+	else {
+		int sz = UDP_RCVBUF;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const void *)&sz, sizeof sz);
 		compat_udp_socket((intptr_t)fd);
+	}
 	if (evutil_make_socket_nonblocking(fd) != 0 || evutil_make_socket_closeonexec(fd) != 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) != 0) {
 		int err = EVUTIL_SOCKET_ERROR();

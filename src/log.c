@@ -111,7 +111,7 @@ log_escape(char *out, size_t outlen, const void *in, size_t inlen)
 
 		if (p[i] == '\\')
 			k = (size_t)snprintf(tmp, sizeof tmp, "\\\\");
-		else if (p[i] >= 0x21 && p[i] <= 0x7e)
+		else if (p[i] >= 0x20 && p[i] <= 0x7e)
 			k = (size_t)snprintf(tmp, sizeof tmp, "%c", p[i]);
 		else
 			k = (size_t)snprintf(tmp, sizeof tmp, "\\%03u", p[i]);

@@ -107,3 +107,35 @@ tu_tmpdir(const char *prefix)
 	}
 	return path;
 }
+
+void
+tu_setenv(const char *name, const char *value)
+{
+	setenv(name, value, 1);
+}
+
+int
+tu_pid_alive(long pid)
+{
+	int st;
+
+	waitpid((pid_t)pid, &st, WNOHANG);   /* reap it if it is ours */
+	return kill((pid_t)pid, 0) == 0;
+}
+
+long
+tu_proc_rss_kb(struct tu_proc *p)
+{
+	char path[64], line[256];
+	FILE *f;
+	long kb = -1;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)p->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}

@@ -320,7 +320,7 @@ static int
 op_refresh(void)
 {
 	struct zone z;
-	char serial[16];
+	char serial[24];
 
 	if (!load_zone(&z))
 		return EXIT_ABSENT;
@@ -328,8 +328,8 @@ op_refresh(void)
 		fprintf(stderr, "zone %s is %s, not a secondary (WIN32 9613)\n", zone_name, z.type);
 		return EXIT_NOT_OURS;
 	}
-	snprintf(serial, sizeof serial, "%ld", atol(z.serial) + 1);
-	memcpy(z.serial, serial, sizeof serial);
+	snprintf(serial, sizeof serial, "%lu", (unsigned long)(atol(z.serial) + 1) % 4294967296UL);
+	snprintf(z.serial, sizeof z.serial, "%.15s", serial);
 	if (save_zone(&z) != 0)
 		return EXIT_FAILED;
 	out("result=%s", "refreshed");

@@ -49,6 +49,12 @@ void tu_proc_term(struct tu_proc *p);
 int tu_proc_wait(struct tu_proc *p, int timeout_ms);
 /* Kill it hard and free p. */
 void tu_proc_free(struct tu_proc *p);
+/* Set an environment variable for this process and the children it starts. */
+void tu_setenv(const char *name, const char *value);
+/* Whether process id pid is still running. */
+int tu_pid_alive(long pid);
+/* Resident memory of p in KiB, or -1 where it cannot be read. */
+long tu_proc_rss_kb(struct tu_proc *p);
 /* The path a test program should use for a built program given by environment variable var. */
 const char *tu_program(const char *var);
 
