@@ -108,29 +108,37 @@ wire_get_name(struct wire_cur *c, uint8_t out[WIRE_NAME_MAX], int allow_ptr)
 	return 0;
 }
 
+int
+wire_get_rr(struct wire_cur *c, struct wire_rr *rr)
+{
+	rr->name_len = wire_get_name(c, rr->name, 1);
+	rr->type = wire_get_u16(c);
+	rr->rrclass = wire_get_u16(c);
+	rr->ttl = wire_get_u32(c);
+	rr->rdlen = wire_get_u16(c);
+	rr->rdata = c->err ? NULL : c->buf + c->pos;
+	wire_skip(c, rr->rdlen);
+	return c->err ? -1 : 0;
+}
+
 /* Skip one resource record, noting OPT and TSIG in m. */
 static void
 wire_skip_rr(struct wire_cur *c, struct wire_msg *m, int additional)
 {
-	uint8_t name[WIRE_NAME_MAX];
-	size_t nlen = wire_get_name(c, name, 1);
-	uint16_t type = wire_get_u16(c), rrclass = wire_get_u16(c);
-	uint32_t ttl = wire_get_u32(c);
-	uint16_t rdlen = wire_get_u16(c);
+	struct wire_rr rr;
 
-	wire_skip(c, rdlen);
-	if (c->err)
+	if (wire_get_rr(c, &rr) != 0)
 		return;
-	if (type == WIRE_TYPE_OPT) {
-		if (!additional || m->has_opt || nlen != 1) {
+	if (rr.type == WIRE_TYPE_OPT) {
+		if (!additional || m->has_opt || rr.name_len != 1) {
 			c->err = 1;
 			return;
 		}
 		m->has_opt = 1;
-		m->opt_payload = rrclass;
-		m->opt_version = (uint8_t)(ttl >> 16);
-		m->opt_flags = (uint16_t)ttl;
-	} else if (type == WIRE_TYPE_TSIG) {
+		m->opt_payload = rr.rrclass;
+		m->opt_version = (uint8_t)(rr.ttl >> 16);
+		m->opt_flags = (uint16_t)rr.ttl;
+	} else if (rr.type == WIRE_TYPE_TSIG) {
 		m->has_tsig = 1;
 	}
 }

@@ -70,6 +70,18 @@ void wire_skip(struct wire_cur *c, size_t n);
  * pointers only when allow_ptr and only backwards. Returns its length; 0 with c->err set on error. */
 size_t wire_get_name(struct wire_cur *c, uint8_t out[WIRE_NAME_MAX], int allow_ptr);
 
+/* One resource record as read from a message; rdata points into the message. */
+struct wire_rr {
+	uint8_t name[WIRE_NAME_MAX];
+	size_t name_len;
+	uint16_t type, rrclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;
+};
+
+/* Read one resource record at the cursor. Returns 0, or -1 with c->err set. */
+int wire_get_rr(struct wire_cur *c, struct wire_rr *rr);
 /* Parse a whole message. Returns 0, or -1 when it is unparsable (truncated, lying counts, bad names,
  * trailing bytes, more than WIRE_MAX_QUESTIONS questions, several OPT records). */
 int wire_parse(const uint8_t *buf, size_t len, struct wire_msg *m);

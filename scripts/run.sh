@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The agent's main job on Linux: msdns backend with the PowerShell simulator on loopback; a zone is
+# created, notified and deleted through the replay tool, as Designate would. --serve keeps it running.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+bash scripts/setup.sh linux
+[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized -Dwerror=true >/dev/null
+ninja -C build >/dev/null
+
+work=$(mktemp -d /tmp/msdns-agent-run.XXXXXX)
+port=${MSDNS_PORT:-5358}
+export PSSIM_STATE=$work/dns-server PSSIM_DELAY_MS=${PSSIM_DELAY_MS:-600}   # PowerShell's ~0.6 s start-up
+cat > "$work/msdns-agent.conf" <<EOC
+# The embedded default for Linux: Designate's [service:agent] with the msdns backend, where the
+# simulator plays powershell.exe and a directory plays Microsoft DNS Server.
+[service:agent]
+listen = 127.0.0.1:$port
+masters = 192.0.2.1:53
+allow_notify = 127.0.0.1
+backend_driver = msdns
+
+[backend:agent:msdns]
+powershell = $top/build/tests/pssim
+script = $top/scripts/msdns-zone.ps1
+execution_policy = Bypass
+operation_timeout = 30
+EOC
+build/src/msdns-agent --config-file "$work/msdns-agent.conf" 2>"$work/agent.log" &
+agent=$!
+trap 'kill $agent 2>/dev/null || true; wait $agent 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q 'listening on' "$work/agent.log" 2>/dev/null && break; sleep 0.05; done
+if [ "${1:-}" = --serve ]; then
+  echo "msdns-agent listening on 127.0.0.1:$port (log: $work/agent.log); Ctrl+C stops"
+  wait $agent
+  exit
+fi
+R=build/src/msdns-agent-replay
+for step in "create example.com" "notify example.com" "create example.com" "delete example.com" \
+            "notify example.com"; do
+  echo "\$ msdns-agent-replay --port $port $step"
+  $R --port "$port" $step && rc=0 || rc=$?
+  echo "(exit status $rc)"
+  echo
+done
+kill -TERM $agent; wait $agent || true
+trap - EXIT
+echo "--- the agent's log ---"
+cat "$work/agent.log"

@@ -1,0 +1,5 @@
+function Broken {
+    if ($true) {
+        Write-Output 'unclosed'
+}
+$h = @{ a = 1; b = (2 + }
