@@ -97,3 +97,9 @@ compat_replace_file(const char *from, const char *to)
 {
 	return rename(from, to);
 }
+
+FILE *
+compat_fopen(const char *path, const char *mode)
+{
+	return fopen(path, mode);
+}

@@ -3,7 +3,13 @@
 #define MSDNS_COMPAT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
+
+#include <event2/util.h>
+
+/* EVUTIL_INVALID_SOCKET as an evutil_socket_t (unsigned INVALID_SOCKET on Windows). */
+#define COMPAT_INVALID_SOCKET ((evutil_socket_t)EVUTIL_INVALID_SOCKET)
 
 struct sockaddr;
 
@@ -33,5 +39,7 @@ void compat_sleep_ms(unsigned ms);
 int compat_mkdir(const char *path);
 /* Rename from over to, replacing to when it exists. Returns 0 or -1. */
 int compat_replace_file(const char *from, const char *to);
+/* fopen() of a UTF-8 path (UTF-16 on Windows). */
+FILE *compat_fopen(const char *path, const char *mode);
 
 #endif

@@ -10,6 +10,9 @@
 
 #include <ini.h>
 
+#include "compat.h"
+#include "log.h"
+
 #define AGENT_PORT 5358
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -26,8 +29,7 @@ struct parse_ctx {
 	uint16_t port;
 };
 
-static void ctx_problem(struct parse_ctx *x, int is_error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void ctx_problem(struct parse_ctx *x, int is_error, const char *fmt, ...) LOG_PRINTF(3, 4);
 
 static void
 ctx_problem(struct parse_ctx *x, int is_error, const char *fmt, ...)
@@ -343,8 +345,11 @@ reader(char *str, int num, void *stream)
 		return NULL;
 	nl = strchr(x->text, '\n');
 	n = nl ? (size_t)(nl - x->text) + 1 : strlen(x->text);
-	take = n < (size_t)num - 1 ? n : (size_t)num - 1;
+	/* always one whole line ending in a newline: inih r59 discards the rest of a line without one */
+	take = n < (size_t)num - 1 ? n : (size_t)num - 2;
 	memcpy(str, x->text, take);
+	if (take < n)
+		str[take++] = '\n';
 	str[take] = '\0';
 	x->long_line = take < n;
 	x->text += n;
@@ -382,7 +387,7 @@ config_load_string(struct config *cfg, const char *text, const char *name, FILE 
 int
 config_load(struct config *cfg, const char *path, FILE *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = compat_fopen(path, "rb");
 	char *text;
 	size_t n;
 	int rc;

@@ -364,7 +364,7 @@ bind_socket(const struct netaddr *a, int type)
 	int sl = netaddr_to_sockaddr(a, &ss), on = 1;
 	evutil_socket_t fd = socket(a->family, type, 0);
 
-	if (fd == EVUTIL_INVALID_SOCKET)
+	if (fd == COMPAT_INVALID_SOCKET)
 		return fd;
 	if (a->family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (const void *)&on, sizeof on);
@@ -382,7 +382,7 @@ bind_socket(const struct netaddr *a, int type)
 
 		evutil_closesocket(fd);
 		EVUTIL_SET_SOCKET_ERROR(err);
-		return EVUTIL_INVALID_SOCKET;
+		return COMPAT_INVALID_SOCKET;
 	}
 	return fd;
 }
@@ -417,7 +417,7 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 		struct udp_sock *us = &l->udp[l->n_udp];
 
 		netaddr_text(a, at, sizeof at);
-		if ((u = bind_socket(a, SOCK_DGRAM)) == EVUTIL_INVALID_SOCKET) {
+		if ((u = bind_socket(a, SOCK_DGRAM)) == COMPAT_INVALID_SOCKET) {
 			log_error("cannot listen on %s/udp: %s", at, compat_sock_strerror());
 			goto fail;
 		}
@@ -426,7 +426,7 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 		us->ev = event_new(base, u, EV_READ | EV_PERSIST, udp_read, us);
 		l->n_udp++;
 		event_add(us->ev, NULL);
-		if ((t = bind_socket(a, SOCK_STREAM)) == EVUTIL_INVALID_SOCKET) {
+		if ((t = bind_socket(a, SOCK_STREAM)) == COMPAT_INVALID_SOCKET) {
 			log_error("cannot listen on %s/tcp: %s", at, compat_sock_strerror());
 			goto fail;
 		}
@@ -487,7 +487,7 @@ listener_free(struct listener *l)
 	for (i = 0; i < l->n_udp; i++) {
 		event_free(l->udp[i].ev);
 		evutil_closesocket(l->udp[i].fd);
-		l->udp[i].fd = EVUTIL_INVALID_SOCKET;
+		l->udp[i].fd = COMPAT_INVALID_SOCKET;
 	}
 	if (l->resume)
 		event_free(l->resume);

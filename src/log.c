@@ -21,7 +21,7 @@ log_init(int debug, const char *path)
 	log_close();
 	if (path == NULL || *path == '\0')
 		return 0;
-	log_file = fopen(path, "a");
+	log_file = compat_fopen(path, "a");
 	return log_file ? 0 : -1;
 }
 
@@ -72,7 +72,7 @@ log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, v
 		    level_names[lvl], module, text);
 		fflush(log_file);
 	}
-	if (log_sink && lvl >= LOG_LVL_WARNING)
+	if (log_sink)
 		log_sink(lvl, module, text);
 }
 

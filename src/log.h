@@ -4,10 +4,16 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARNING, LOG_LVL_ERROR, LOG_LVL_CRITICAL };
 
+/* mingw-w64 with __USE_MINGW_ANSI_STDIO formats like C99, which it names __MINGW_PRINTF_FORMAT */
+#ifdef __MINGW_PRINTF_FORMAT
+#define LOG_PRINTF(a, b) __attribute__((format(__MINGW_PRINTF_FORMAT, a, b)))
+#else
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
 
 /* Start logging to stderr at INFO (DEBUG when debug is set); also to path when it is not NULL.
  * Returns 0, or -1 with errno set when the file cannot be opened (stderr logging still works). */
@@ -16,7 +22,7 @@ int log_init(int debug, const char *path);
 void log_close(void);
 /* Whether DEBUG lines are written. */
 int log_debug_enabled(void);
-/* Hook called for every line at WARNING or above (the Windows Event Log); NULL to remove. */
+/* Hook called with every line written (the Windows Event Log, tests); NULL to remove. */
 void log_set_sink(void (*sink)(enum log_level, const char *module, const char *text));
 
 void log_emit(enum log_level lvl, const char *module, int errnum, const char *fmt, ...) LOG_PRINTF(4, 5);

@@ -29,6 +29,31 @@ usage(FILE *f)
 	    service_default_config());
 }
 
+/* Read the configuration; its problems go to stderr and, when it is unusable, to the platform's log. */
+static int
+load_config(struct config *cfg, const char *path, int check)
+{
+	FILE *err = tmpfile();
+	char text[8192];
+	size_t n = 0;
+	int errors;
+
+	if (err == NULL)
+		err = stderr;
+	errors = config_load(cfg, path, err);
+	errors += config_validate(cfg, path, err);
+	if (err != stderr) {
+		rewind(err);
+		n = fread(text, 1, sizeof text - 1, err);
+		fclose(err);
+		text[n] = '\0';
+		fputs(text, stderr);
+		if (errors && !check)
+			service_config_failed(text);
+	}
+	return errors;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -65,8 +90,7 @@ main(int argc, char **argv)
 	}
 	if (path == NULL)
 		path = service_default_config();
-	errors = config_load(&cfg, path, stderr);
-	errors += config_validate(&cfg, path, stderr);
+	errors = load_config(&cfg, path, check);
 	if (check) {
 		if (errors == 0)
 			printf("%s: OK\n", path);

@@ -137,9 +137,9 @@ exchange(const struct opts *o, const struct sockaddr_storage *ss, int sl, const 
 	evutil_socket_t s = socket(ss->ss_family, o->tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	long n = -1;
 
-	if (s == EVUTIL_INVALID_SOCKET || connect(s, (const struct sockaddr *)ss, sl) != 0) {
+	if (s == COMPAT_INVALID_SOCKET || connect(s, (const struct sockaddr *)ss, sl) != 0) {
 		*err = compat_sock_strerror();
-		if (s != EVUTIL_INVALID_SOCKET)
+		if (s != COMPAT_INVALID_SOCKET)
 			evutil_closesocket(s);
 		return -1;
 	}

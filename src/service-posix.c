@@ -38,6 +38,12 @@ service_run(const struct config *cfg, int foreground)
 	return rc;
 }
 
+void
+service_config_failed(const char *text)
+{
+	(void)text;   /* stderr already has it */
+}
+
 const char *
 service_default_config(void)
 {

@@ -54,7 +54,7 @@ record(const char *what, int code)
 	FILE *f;
 
 	snprintf(p, sizeof p, "%s/calls.log", state);
-	if ((f = fopen(p, "a")) != NULL) {
+	if ((f = fopen(p, "ab")) != NULL) {
 		fprintf(f, "%s %s %s %d pid=%ld t=%llu\n", what, operation ? operation : "-", zone_name ? zone_name : "-",
 		    code, compat_getpid(), (unsigned long long)compat_monotonic_ms());
 		fclose(f);
@@ -109,7 +109,7 @@ save_zone(const struct zone *z)
 
 	path_of(p, sizeof p, "zones", zone_name);
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", p, compat_getpid());
-	if ((f = fopen(tmp, "w")) == NULL)
+	if ((f = fopen(tmp, "wb")) == NULL)
 		return -1;
 	fprintf(f, "type=%s\nmasters=%s\ndsintegrated=%s\nserial=%s\nzonefile=%s\n", z->type, z->masters,
 	    z->ds_integrated ? "true" : "false", z->serial, z->file);
@@ -124,7 +124,7 @@ touch_zone_file(const char *name)
 	FILE *f;
 
 	path_of(p, sizeof p, "files", name);
-	if ((f = fopen(p, "w")) != NULL)
+	if ((f = fopen(p, "wb")) != NULL)
 		fclose(f);
 }
 
@@ -226,8 +226,10 @@ apply_fault(const char *fault)
 			compat_sleep_ms(1000);
 	}
 	if (strncmp(fault, "crash", 5) == 0) {
+		volatile int *p = NULL;
+
 		fflush(NULL);
-		abort();
+		*p = 1;   /* a real crash: SIGSEGV, or 0xC0000005 on Windows (abort() would exit 3 there) */
 	}
 	if (strncmp(fault, "exit=", 5) == 0) {
 		fprintf(stderr, "simulated failure (exit %d)\n", atoi(fault + 5));
@@ -328,7 +330,7 @@ op_refresh(void)
 		fprintf(stderr, "zone %s is %s, not a secondary (WIN32 9613)\n", zone_name, z.type);
 		return EXIT_NOT_OURS;
 	}
-	snprintf(serial, sizeof serial, "%lu", (unsigned long)(atol(z.serial) + 1) % 4294967296UL);
+	snprintf(serial, sizeof serial, "%llu", (strtoull(z.serial, NULL, 10) + 1) % 4294967296ULL);
 	snprintf(z.serial, sizeof z.serial, "%.15s", serial);
 	if (save_zone(&z) != 0)
 		return EXIT_FAILED;
@@ -355,6 +357,46 @@ usage_error(const char *what)
 	return finish(EXIT_BAD_ARGS);
 }
 
+/* Helper modes for the spawn tests: --echo-args (each argument in hex), --exit N, --lines N, --hang,
+ * --crash. Each prints its process id first. */
+static int
+helper(int argc, char **argv)
+{
+	int i;
+
+	printf("pid=%ld\n", compat_getpid());
+	fflush(stdout);
+	if (strcmp(argv[1], "--echo-args") == 0) {
+		for (i = 2; i < argc; i++) {
+			const unsigned char *p = (const unsigned char *)argv[i];
+
+			printf("arg%d=", i - 2);
+			for (; *p; p++)
+				printf("%02x", *p);
+			printf("\n");
+		}
+		return 0;
+	}
+	if (strcmp(argv[1], "--exit") == 0 && argc > 2)
+		return atoi(argv[2]);
+	if (strcmp(argv[1], "--lines") == 0 && argc > 2) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			printf("line %d of output\n", i);
+		fprintf(stderr, "and one on stderr\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "--hang") == 0)
+		for (;;)
+			compat_sleep_ms(1000);
+	if (strcmp(argv[1], "--crash") == 0) {
+		volatile int *p = NULL;
+
+		fflush(NULL);
+		*p = 1;
+	}
+	return 100;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,6 +406,8 @@ main(int argc, char **argv)
 	FILE *f;
 	int i;
 
+	if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
+		return helper(argc, argv);
 	state = getenv("PSSIM_STATE");
 	if (state == NULL) {
 		fprintf(stderr, "pssim: PSSIM_STATE is not set\n");

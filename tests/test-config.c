@@ -189,7 +189,7 @@ START_TEST(long_lines)
 	memset(text + o, 'x', 1000);
 	o += 1000;
 	snprintf(text + o, sizeof text - o, "\n[service:agent]\ntcp_backlog = 7\n");
-	ck_assert_int_eq(load(&c, text), 0);
+	ck_assert_msg(load(&c, text) == 0, "errors: %s", errbuf);
 	ck_assert_int_eq(c.tcp_backlog, 7);
 	/* in ours it is an error with its line */
 	o = (size_t)snprintf(text, sizeof text, "[service:agent]\nbackend_driver = fake\nallow_notify = ");

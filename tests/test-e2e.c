@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -71,7 +72,7 @@ START_TEST(golden_udp_and_tcp)
 
 		check_udp(vectors[i][0], vectors[i][1]);
 		s = tu_tcp_connect(port);
-		ck_assert(s != EVUTIL_INVALID_SOCKET);
+		ck_assert(s != COMPAT_INVALID_SOCKET);
 		ck_assert_int_eq(tu_tcp_send_msg(s, req, rl), 0);
 		ck_assert_int_eq(tu_tcp_read_msg(s, got, sizeof got, 3000), (long)wl);
 		ck_assert_mem_eq(got, want, wl);
@@ -228,7 +229,7 @@ START_TEST(connection_cap_pauses_accept)
 	ck_assert_int_eq(tu_tcp_read_msg(b, got, sizeof got, 3000), (long)rl);
 	/* the third waits in the backlog: connected by the kernel, not served */
 	c = tu_tcp_connect(port);
-	ck_assert(c != EVUTIL_INVALID_SOCKET);
+	ck_assert(c != COMPAT_INVALID_SOCKET);
 	ck_assert_int_eq(tu_tcp_send_msg(c, req, rl), 0);
 	ck_assert_int_eq(tu_tcp_read_msg(c, got, sizeof got, 500), -1);
 	evutil_closesocket(a);                      /* a slot frees: c is accepted and answered */

@@ -118,7 +118,7 @@ tu_tcp_connect(uint16_t port)
 
 	if (connect(s, (struct sockaddr *)&sin, sizeof sin) != 0) {
 		evutil_closesocket(s);
-		return EVUTIL_INVALID_SOCKET;
+		return COMPAT_INVALID_SOCKET;
 	}
 	return s;
 }
@@ -285,7 +285,7 @@ tu_agent_start(const char *dir, const char *conf, uint16_t *port)
 	for (deadline = tu_now_ms() + 15000; tu_now_ms() < deadline;) {
 		evutil_socket_t s = tu_tcp_connect(*port);
 
-		if (s != EVUTIL_INVALID_SOCKET) {
+		if (s != COMPAT_INVALID_SOCKET) {
 			evutil_closesocket(s);
 			return proc;
 		}

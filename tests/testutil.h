@@ -19,7 +19,7 @@ size_t tu_hex(const char *hex, uint8_t *out, size_t max);
 long tu_udp_query(uint16_t port, const void *q, size_t qlen, void *r, size_t rmax, int timeout_ms);
 /* Send raw bytes over UDP without waiting. */
 void tu_udp_send(uint16_t port, const void *q, size_t qlen);
-/* A blocking TCP connection to 127.0.0.1:port, or EVUTIL_INVALID_SOCKET. */
+/* A blocking TCP connection to 127.0.0.1:port, or COMPAT_INVALID_SOCKET. */
 evutil_socket_t tu_tcp_connect(uint16_t port);
 /* Send all of buf. Returns 0 or -1. */
 int tu_send_all(evutil_socket_t fd, const void *buf, size_t len);
