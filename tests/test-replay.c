@@ -1,0 +1,405 @@
+/* Tests of the replay tool: building, decoding, verdicts, and the program against a running agent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "config.h"
+#include "replay.h"
+#include "testutil.h"
+#include "wire.h"
+
+static const char *const golden[][2] = {
+	{ "1a7220000001000000000000076578616d706c6503636f6d0000060001",
+	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001" },
+	{ "243520000001000000000000076578616d706c6503636f6d0000060001",
+	  "2435a0050001000000000000076578616d706c6503636f6d0000060001" },
+	{ "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00" },
+	{ "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
+	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00" },
+	{ "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00" },
+	{ "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
+	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00" },
+};
+
+/* What replay_print writes for msg. */
+static char *
+printed(const uint8_t *msg, size_t len)
+{
+	static char text[8192];
+	FILE *f = tmpfile();
+	size_t n;
+
+	replay_print(f, msg, len);
+	rewind(f);
+	n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+START_TEST(build_like_the_controller)
+{
+	uint8_t out[512], want[512];
+	const char *err = NULL;
+	size_t n = replay_build(REPLAY_CREATE, "example.com", 0x1234, 0, 0, out, sizeof out, &err);
+	size_t wl;
+
+	/* PROTOCOL.md §2's example "1234 7400 0001 0000 0000 0000 07example03com00 ff02 ff00" */
+	wl = tu_hex("12347400000100000000000007", want, sizeof want);
+	memcpy(want + wl, "example", 7);
+	wl += 7;
+	wl += tu_hex("03", want + wl, 1);
+	memcpy(want + wl, "com", 3);
+	wl += 3;
+	wl += tu_hex("00ff02ff00", want + wl, 16);
+	ck_assert_uint_eq(n, wl);
+	ck_assert_mem_eq(out, want, wl);
+	n = replay_build(REPLAY_DELETE, "example.com.", 0x1234, 0, 0, out, sizeof out, &err);
+	ck_assert_uint_eq(out[n - 3], 0x03);
+	n = replay_build(REPLAY_NOTIFY, "example.com", 0x1a72, 0, 0, out, sizeof out, &err);
+	ck_assert_uint_eq(out[2], 0x21);   /* opcode NOTIFY with RD, as the worker sends it */
+	ck_assert_uint_eq(out[3], 0x00);
+	n = replay_build(REPLAY_CREATE, "example.com", 1, 1, 1, out, sizeof out, &err);
+	ck_assert_uint_eq(out[2], 0x75);   /* --rd */
+	ck_assert_uint_eq(out[11], 1);     /* --edns */
+	ck_assert_uint_eq(replay_build(REPLAY_CREATE, "a..b", 1, 0, 0, out, sizeof out, &err), 0);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_uint_eq(replay_build(REPLAY_CREATE, "", 1, 0, 0, out, sizeof out, &err), 0);
+}
+END_TEST
+
+START_TEST(decode_golden)
+{
+	uint8_t msg[512];
+	size_t n = tu_hex(golden[_i][1], msg, sizeof msg);
+	char *t = printed(msg, n);
+	int create = _i == 2 || _i == 3, del = _i >= 4, refused = _i % 2;
+
+	ck_assert_ptr_nonnull(strstr(t, create || del ? "opcode: CC" : "opcode: NOTIFY"));
+	ck_assert_ptr_nonnull(strstr(t, refused ? "status: REFUSED" : "status: NOERROR"));
+	ck_assert_ptr_nonnull(strstr(t, refused ? ";; flags: qr;" : ";; flags: qr aa;"));
+	ck_assert_ptr_nonnull(strstr(t, ";example.com."));
+	ck_assert_ptr_nonnull(strstr(t, create ? "CLASS65280  TYPE65282" : del ? "CLASS65280  TYPE65283" : "IN          SOA"));
+	ck_assert_ptr_nonnull(strstr(t, "MSG SIZE: 29"));
+}
+END_TEST
+
+START_TEST(verdict_golden)
+{
+	uint8_t q[512], r[512];
+	size_t ql = tu_hex(golden[_i][0], q, sizeof q), rl = tu_hex(golden[_i][1], r, sizeof r);
+	const char *why;
+
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), _i % 2 ? REPLAY_BAD_REPLY : REPLAY_OK);
+}
+END_TEST
+
+START_TEST(verdict_mismatches)
+{
+	uint8_t q[512], r[512];
+	size_t ql = tu_hex(golden[2][0], q, sizeof q), rl;
+	const char *why;
+
+	rl = tu_hex(golden[2][1], r, sizeof r);
+	r[1] ^= 1;
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
+	ck_assert_ptr_nonnull(strstr(why, "id"));
+	rl = tu_hex(golden[2][1], r, sizeof r);
+	r[2] &= 0x7f;
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
+	ck_assert_ptr_nonnull(strstr(why, "QR"));
+	rl = tu_hex(golden[2][1], r, sizeof r);
+	r[13] = 'E';   /* case differs: still the same question */
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_OK);
+	r[14] = 'y';
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
+	ck_assert_ptr_nonnull(strstr(why, "question"));
+	rl = tu_hex(golden[2][1], r, sizeof r);
+	r[2] = (uint8_t)((r[2] & 0x87) | (4 << 3));   /* opcode NOTIFY */
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
+	ck_assert_ptr_nonnull(strstr(why, "opcode"));
+	rl = tu_hex(golden[2][1], r, sizeof r);
+	r[3] = 2;
+	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
+	ck_assert_ptr_nonnull(strstr(why, "rcode"));
+	ck_assert_int_eq(replay_verdict(q, ql, r, 7, &why), REPLAY_BAD_REPLY);
+}
+END_TEST
+
+START_TEST(read_inputs)
+{
+	uint8_t out[64];
+	const char *err = NULL;
+
+	ck_assert_uint_eq(replay_read((const uint8_t *)"12 34\n56", 8, out, sizeof out, &err), 3);
+	ck_assert_uint_eq(out[2], 0x56);
+	ck_assert_uint_eq(replay_read((const uint8_t *)"123", 3, out, sizeof out, &err), 0);
+	ck_assert_str_eq(err, "hex has an odd number of digits");
+	ck_assert_uint_eq(replay_read((const uint8_t *)"\x12\x34\x00z", 4, out, sizeof out, &err), 4);   /* raw */
+	ck_assert_uint_eq(out[3], 'z');
+	ck_assert_uint_eq(replay_read((const uint8_t *)"", 0, out, sizeof out, &err), 0);
+}
+END_TEST
+
+START_TEST(print_other_sections_and_garbage)
+{
+	uint8_t msg[512];
+	size_t n = tu_hex("beef81800001000100000001076578616d706c6503636f6d0000010001c00c000100010000003c0004"
+	    "0a0000010000291000000000000000", msg, sizeof msg);
+	char *t = printed(msg, n);
+
+	ck_assert_ptr_nonnull(strstr(t, ";; ANSWER SECTION:\nexample.com."));
+	ck_assert_ptr_nonnull(strstr(t, "\\# 4 0a000001"));
+	ck_assert_ptr_nonnull(strstr(t, "; EDNS: version: 0, flags:; udp: 4096"));
+	t = printed(msg, 20);
+	ck_assert_ptr_nonnull(strstr(t, "unparsable message of 20 octets"));
+}
+END_TEST
+
+START_TEST(explain_hostile_and_command_line)
+{
+	struct config cfg;
+	struct netaddr src;
+	uint8_t msg[512];
+	const char *err;
+	size_t n;
+	FILE *f;
+	char text[8192];
+
+	ck_assert_int_eq(config_load_string(&cfg, "[service:agent]\nmasters = 192.0.2.1\n[backend:agent:msdns]\n"
+	    "script = C:\\Program Files\\msdns-agent\\scripts\\msdns-zone.ps1\n", "t.conf", stderr), 0);
+	netaddr_parse_ip("127.0.0.1", &src);
+	n = replay_build(REPLAY_DELETE, "Example.COM", 1, 0, 0, msg, sizeof msg, &err);
+	f = tmpfile();
+	ck_assert_int_eq(replay_explain(f, &cfg, msg, n, &src), REPLAY_OK);
+	rewind(f);
+	text[fread(text, 1, sizeof text - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "-File \"C:\\Program Files\\msdns-agent\\scripts\\msdns-zone.ps1\" "
+	    "-Operation Delete -Zone example.com -Masters 192.0.2.1"));
+	ck_assert_ptr_nonnull(strstr(text, "SERVFAIL AA when the zone is not ours"));
+
+	n = replay_build(REPLAY_CREATE, "a\\;b.example", 1, 0, 0, msg, sizeof msg, &err);
+	f = tmpfile();
+	ck_assert_int_eq(replay_explain(f, &cfg, msg, n, &src), REPLAY_BAD_REPLY);
+	rewind(f);
+	text[fread(text, 1, sizeof text - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "REFUSED (no AA) for a\\;b.example."));
+	ck_assert_ptr_null(strstr(text, "-Operation"));
+}
+END_TEST
+
+/* The program itself, as an admin runs it. */
+static char *dir;
+
+static int
+replay(const char *const *args, char **out)
+{
+	const char *argv[24];
+	char log[600];
+	struct tu_proc *p;
+	size_t i;
+	int rc;
+
+	argv[0] = tu_program("MSDNS_REPLAY");
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	snprintf(log, sizeof log, "%s/replay-%lu.out", dir, (unsigned long)tu_now_ms());
+	p = tu_proc_start(argv, log);
+	ck_assert_ptr_nonnull(p);
+	rc = tu_proc_wait(p, 20000);
+	tu_proc_free(p);
+	*out = tu_read_file(log);
+	ck_assert_ptr_nonnull(*out);
+	return rc;
+}
+
+START_TEST(program_exit_statuses)
+{
+	struct tu_proc *agent, *strict;
+	uint16_t port, sport;
+	char pbuf[8], spbuf[8], *out;
+
+	dir = tu_tmpdir("msdns-replay");
+	agent = tu_agent_start(dir, "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\n", &port);
+	ck_assert_ptr_nonnull(agent);
+	snprintf(pbuf, sizeof pbuf, "%u", port);
+	{
+		const char *a[] = { "--port", pbuf, "--id", "0x1234", "create", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "status: NOERROR, id: 4660"));
+		ck_assert_ptr_nonnull(strstr(out, ";; VERDICT: success"));
+		free(out);
+	}
+	{
+		const char *a[] = { "--port", pbuf, "--tcp", "--edns", "notify", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "udp: 8192"));
+		ck_assert_ptr_nonnull(strstr(out, "(TCP)"));
+		free(out);
+	}
+	{
+		const char *a[] = { "--port", pbuf, "--hex", "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		free(out);
+	}
+	{
+		const char *a[] = { "--port", pbuf, "--repeat", "5", "delete", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "5 sent: 5 valid"));
+		free(out);
+	}
+	{
+		const char *a[] = { "--port", pbuf, "--hex", "1234010000010000000000000000010001", NULL };   /* a QUERY */
+
+		ck_assert_int_eq(replay(a, &out), 1);
+		ck_assert_ptr_nonnull(strstr(out, "status: REFUSED"));
+		free(out);
+	}
+	/* an agent that refuses us: 1 */
+	strict = tu_agent_start(dir, "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\n"
+	    "allow_notify = 192.0.2.1\n", &sport);
+	ck_assert_ptr_nonnull(strict);
+	snprintf(spbuf, sizeof spbuf, "%u", sport);
+	{
+		const char *a[] = { "--port", spbuf, "create", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 1);
+		ck_assert_ptr_nonnull(strstr(out, "status: REFUSED"));
+		ck_assert_ptr_nonnull(strstr(out, ";; VERDICT: failure: the rcode is not NOERROR"));
+		free(out);
+	}
+	tu_proc_term(strict);
+	tu_proc_wait(strict, 10000);
+	tu_proc_free(strict);
+	/* nobody answers: 2 (the stopped agent's port) */
+	{
+		const char *a[] = { "--port", spbuf, "--timeout", "1", "create", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 2);
+		free(out);
+	}
+	{
+		const char *a[] = { "--port", spbuf, "--tcp", "--timeout", "1", "create", "example.com", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 2);
+		free(out);
+	}
+	/* usage errors: 64, one line naming the problem */
+	{
+		static const char *const bad[][4] = {
+			{ "create", "a..b", NULL }, { "--hex", "abc", NULL }, { "--port", "70000", "create", "x" },
+			{ "frobnicate", "x", NULL }, { "create", NULL }, { "--server", "localhost", "create", "x" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *a[5] = { bad[i][0], bad[i][1], bad[i][2], bad[i][3], NULL };
+
+			ck_assert_int_eq(replay(a, &out), 64);
+			ck_assert_ptr_nonnull(strstr(out, "msdns-agent-replay: "));
+			free(out);
+		}
+	}
+	tu_proc_term(agent);
+	ck_assert_int_eq(tu_proc_wait(agent, 10000), 0);
+	tu_proc_free(agent);
+}
+END_TEST
+
+START_TEST(program_mismatched_reply)
+{
+	/* a server that answers with another id: reported, not trusted */
+	evutil_socket_t s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sin;
+	ev_socklen_t sl = sizeof sin;
+	char pbuf[8], log[600], *out;
+	const char *argv[] = { tu_program("MSDNS_REPLAY"), "--port", pbuf, "--timeout", "5", "create", "example.com",
+		NULL };
+	struct tu_proc *p;
+	uint8_t buf[512];
+	struct sockaddr_storage peer;
+	ev_socklen_t pl = sizeof peer;
+	long n;
+
+	dir = tu_tmpdir("msdns-replay");
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(s, (struct sockaddr *)&sin, &sl);
+	snprintf(pbuf, sizeof pbuf, "%u", ntohs(sin.sin_port));
+	snprintf(log, sizeof log, "%s/mismatch.out", dir);
+	p = tu_proc_start(argv, log);
+	n = (long)recvfrom(s, (char *)buf, sizeof buf, 0, (struct sockaddr *)&peer, &pl);
+	ck_assert_int_gt(n, 12);
+	buf[0] ^= 0xff;
+	buf[2] |= 0x84;
+	sendto(s, (const char *)buf, (int)n, 0, (struct sockaddr *)&peer, pl);
+	ck_assert_int_eq(tu_proc_wait(p, 20000), 1);
+	tu_proc_free(p);
+	out = tu_read_file(log);
+	ck_assert_ptr_nonnull(strstr(out, "not a reply to it"));
+	free(out);
+	evutil_closesocket(s);
+}
+END_TEST
+
+START_TEST(program_explain_with_config)
+{
+	char *conf, *out;
+	const char *a[8];
+
+	dir = tu_tmpdir("msdns-replay");
+	conf = tu_write_file(dir, "agent.conf", "[service:agent]\nmasters = 192.0.2.1, 192.0.2.2\n"
+	    "allow_notify = 10.0.0.0/8\n[backend:agent:msdns]\nexecution_policy = AllSigned\n");
+	a[0] = "--explain";
+	a[1] = "--config-file";
+	a[2] = conf;
+	a[3] = "--source";
+	a[4] = "10.1.2.3";
+	a[5] = "create";
+	a[6] = "example.com";
+	a[7] = NULL;
+	ck_assert_int_eq(replay(a, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "-ExecutionPolicy AllSigned"));
+	ck_assert_ptr_nonnull(strstr(out, "-Masters 192.0.2.1,192.0.2.2"));
+	free(out);
+	a[4] = "192.0.2.9";   /* not in allow_notify */
+	ck_assert_int_eq(replay(a, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "source not in allow_notify"));
+	free(out);
+	free(conf);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("replay");
+	TCase *tc = tcase_create("replay");
+
+	tu_init();
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, build_like_the_controller);
+	tcase_add_loop_test(tc, decode_golden, 0, 6);
+	tcase_add_loop_test(tc, verdict_golden, 0, 6);
+	tcase_add_test(tc, verdict_mismatches);
+	tcase_add_test(tc, read_inputs);
+	tcase_add_test(tc, print_other_sections_and_garbage);
+	tcase_add_test(tc, explain_hostile_and_command_line);
+	tcase_add_test(tc, program_exit_statuses);
+	tcase_add_test(tc, program_mismatched_reply);
+	tcase_add_test(tc, program_explain_with_config);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
