@@ -13,8 +13,8 @@ logs=()
 bash scripts/setup.sh linux lint windows || { echo "setup failed"; exit 1; }
 export MSDNS_LINT_MODULES=${MSDNS_LINT_MODULES:-/var/tmp/msdns-agent-lint}
 
-run_suite() {   # name builddir meson-setup-args...
-  local name=$1 dir=$2; shift 2
+run_suite() {   # name builddir timeout-multiplier meson-setup-args...
+  local name=$1 dir=$2 mult=$3; shift 3
   say "$name: setup"
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; fail=1; return; }
@@ -22,19 +22,19 @@ run_suite() {   # name builddir meson-setup-args...
   say "$name: compile"
   ninja -C "$dir" >"$dir.compile.log" 2>&1 || { tail -50 "$dir.compile.log"; fail=1; return; }
   say "$name: test"
-  meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' || true
+  meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier "$mult" 2>&1 | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' || true
   logs+=("$dir/meson-logs/testlog.json")
 }
 
-run_suite "linux (gcc)" build --buildtype=debugoptimized -Dwerror=true
-CC=clang run_suite "linux (clang, ASan+UBSan, fuzz)" build-asan --buildtype=debug -Dwerror=true \
+run_suite "linux (gcc)" build 1 --buildtype=debugoptimized -Dwerror=true
+CC=clang run_suite "linux (clang, ASan+UBSan, fuzz)" build-asan 2 --buildtype=debug -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 
 # Windows: cross-build and run the tests under Wine
 XWIN_ROOT=${XWIN_ROOT:-/var/tmp/xwin}
 export WINEPREFIX=$XWIN_ROOT/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=;winemenubuilder.exe=d'
 if [ -f "$XWIN_ROOT/mingw64.ini" ]; then
-  run_suite "windows (mingw-w64, Wine)" build-win --cross-file "$XWIN_ROOT/mingw64.ini" -Dwerror=true
+  run_suite "windows (mingw-w64, Wine)" build-win 3 --cross-file "$XWIN_ROOT/mingw64.ini" -Dwerror=true
 else
   echo "windows cross toolchain missing"; fail=1
 fi

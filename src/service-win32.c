@@ -183,11 +183,31 @@ service_run(const struct config *cfg, int foreground)
 	return run_console(cfg);   /* started from a console, not by the SCM */
 }
 
+/* The SCM must hear that we failed, or it waits for a start that never comes and no recovery fires. */
+static void WINAPI
+failed_main(DWORD argc, LPWSTR *argv)
+{
+	struct svc_status st;
+
+	(void)argc;
+	(void)argv;
+	if ((svc_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME, control_handler, NULL)) == NULL)
+		return;
+	memset(&st, 0, sizeof st);
+	st.state = SVC_STOPPED;
+	st.win32_exit = SVC_ERROR_SERVICE_SPECIFIC;
+	st.specific_exit = 1;
+	scm_report(NULL, &st);
+}
+
 void
 service_config_failed(const char *text)
 {
+	SERVICE_TABLE_ENTRYW table[] = { { (LPWSTR)SERVICE_NAME, failed_main }, { NULL, NULL } };
+
 	event_log_open();
 	log_error("configuration errors, not started:\n%s", text);
+	StartServiceCtrlDispatcherW(table);   /* fails at once when not started by the SCM */
 }
 
 const char *
