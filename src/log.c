@@ -9,6 +9,7 @@
 #include "compat.h"
 
 static int log_debug_on;
+static long log_pid;
 static FILE *log_file;
 static void (*log_sink)(enum log_level, const char *, const char *);
 
@@ -18,6 +19,7 @@ int
 log_init(int debug, const char *path)
 {
 	log_debug_on = debug;
+	log_pid = compat_getpid();
 	log_close();
 	if (path == NULL || *path == '\0')
 		return 0;
@@ -65,11 +67,11 @@ log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, v
 	n = strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 	snprintf(stamp + n, sizeof stamp - n, ".%03ld", (long)(ts.tv_nsec / 1000000));
 
-	fprintf(stderr, "%s %ld %s msdns_agent.%s [-] %s\n", stamp, (long)compat_getpid(),
-	    level_names[lvl], module, text);
+	if (log_pid == 0)
+		log_pid = compat_getpid();
+	fprintf(stderr, "%s %ld %s msdns_agent.%s [-] %s\n", stamp, log_pid, level_names[lvl], module, text);
 	if (log_file) {
-		fprintf(log_file, "%s %ld %s msdns_agent.%s [-] %s\n", stamp, (long)compat_getpid(),
-		    level_names[lvl], module, text);
+		fprintf(log_file, "%s %ld %s msdns_agent.%s [-] %s\n", stamp, log_pid, level_names[lvl], module, text);
 		fflush(log_file);
 	}
 	if (log_sink)
