@@ -244,6 +244,33 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* etc/msdns-agent.conf.sample parses cleanly and names every key the parser knows. */
+START_TEST(sample_documents_every_key)
+{
+	static const char *const keys[] = { "debug", "log_file", "listen", "host", "port", "masters", "allow_notify",
+		"notify_delay", "tcp_backlog", "tcp_recv_timeout", "tcp_max_connections", "transfer_source",
+		"backend_driver", "powershell", "script", "execution_policy", "operation_timeout", "max_concurrent",
+		"max_queued", "delete_unmanaged_zones" };
+	struct config c;
+	FILE *f = tmpfile();
+	char *text = tu_read_file(tu_program("MSDNS_SAMPLE"));
+	size_t i;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(config_load(&c, tu_program("MSDNS_SAMPLE"), f) + config_validate(&c, "sample", f), 0);
+	fclose(f);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char needle[64];
+
+		snprintf(needle, sizeof needle, "\n#%s = ", keys[i]);
+		if (strstr(text, needle) == NULL)
+			snprintf(needle, sizeof needle, "\n%s = ", keys[i]);
+		ck_assert_msg(strstr(text, needle) != NULL, "the sample does not document %s", keys[i]);
+	}
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -258,6 +285,7 @@ main(void)
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, allow_notify_matching);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, sample_documents_every_key);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
