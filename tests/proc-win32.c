@@ -187,3 +187,14 @@ tu_proc_rss_kb(struct tu_proc *p)
 	(void)p;
 	return -1;   /* PROCESS_MEMORY_COUNTERS needs psapi; the benchmark measures memory on Linux */
 }
+
+int
+tu_copy_program(const char *src, const char *dst)
+{
+	wchar_t *a = win32_wide(src), *b = win32_wide(dst);
+	int ok = a && b && CopyFileW(a, b, FALSE);
+
+	free(a);
+	free(b);
+	return ok ? 0 : -1;
+}

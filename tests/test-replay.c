@@ -382,6 +382,63 @@ START_TEST(program_explain_with_config)
 }
 END_TEST
 
+START_TEST(program_against_msdns_backend)
+{
+	struct tu_proc *agent;
+	uint16_t port;
+	char pbuf[8], conf[2048], state[600], *out, *raw, *hex;
+	const char *err;
+	uint8_t msg[512];
+	size_t n;
+	FILE *f;
+
+	dir = tu_tmpdir("msdns-replay");
+	snprintf(state, sizeof state, "%s/state", dir);
+	tu_setenv("PSSIM_STATE", state);
+	snprintf(conf, sizeof conf, "[service:agent]\nlisten = 127.0.0.1:PORT\nmasters = 192.0.2.1\n"
+	    "[backend:agent:msdns]\npowershell = %s\nscript = %s\n", tu_program("MSDNS_PSSIM"),
+	    tu_program("MSDNS_SCRIPT"));
+	agent = tu_agent_start(dir, conf, &port);
+	ck_assert_ptr_nonnull(agent);
+	snprintf(pbuf, sizeof pbuf, "%u", port);
+	{
+		const char *a[] = { "--port", pbuf, "notify", "absent.example", NULL };
+
+		ck_assert_int_eq(replay(a, &out), 1);   /* NOTIFY for an absent zone: REFUSED */
+		ck_assert_ptr_nonnull(strstr(out, "status: REFUSED"));
+		free(out);
+	}
+	/* a captured CREATE as raw wire in a file, and as hex text */
+	n = replay_build(REPLAY_CREATE, "file.example", 0x4321, 0, 0, msg, sizeof msg, &err);
+	raw = malloc(strlen(dir) + 16);
+	sprintf(raw, "%s/create.bin", dir);
+	f = compat_fopen(raw, "wb");
+	fwrite(msg, 1, n, f);
+	fclose(f);
+	{
+		const char *a[] = { "--port", pbuf, "--file", raw, NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "id: 17185"));
+		free(out);
+	}
+	hex = tu_write_file(dir, "delete.hex", "c0de 7400 0001 0000 0000 0000\n"
+	    "0466696c65076578616d706c6500 ff03 ff00\n");
+	{
+		const char *a[] = { "--port", pbuf, "--tcp", "--file", hex, NULL };
+
+		ck_assert_int_eq(replay(a, &out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "TYPE65283"));
+		free(out);
+	}
+	free(raw);
+	free(hex);
+	tu_proc_term(agent);
+	ck_assert_int_eq(tu_proc_wait(agent, 10000), 0);
+	tu_proc_free(agent);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -400,6 +457,7 @@ main(void)
 	tcase_add_test(tc, program_exit_statuses);
 	tcase_add_test(tc, program_mismatched_reply);
 	tcase_add_test(tc, program_explain_with_config);
+	tcase_add_test(tc, program_against_msdns_backend);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

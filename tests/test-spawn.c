@@ -198,6 +198,37 @@ START_TEST(free_kills_running)
 }
 END_TEST
 
+/* The program itself lives in a folder with spaces and non-ASCII letters (C:\Program Files\...). */
+START_TEST(program_path_with_spaces)
+{
+	char *dir = tu_tmpdir("msdns spawn"), *sub, *copy;
+	const char *src = tu_program("MSDNS_PSSIM");
+	const char *suffix = strstr(src, ".exe") ? ".exe" : "";
+	const char *argv[4];
+	struct result r;
+
+	ck_assert_ptr_nonnull(dir);
+	sub = malloc(strlen(dir) + 64);
+	sprintf(sub, "%s/Zone T\xc3\xb6ols", dir);
+	ck_assert_int_eq(compat_mkdir(sub), 0);
+	copy = malloc(strlen(sub) + 32);
+	sprintf(copy, "%s/pssim copy%s", sub, suffix);
+	ck_assert_int_eq(tu_copy_program(src, copy), 0);
+	argv[0] = copy;
+	argv[1] = "--exit";
+	argv[2] = "42";
+	argv[3] = NULL;
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(spawn_start(sp, argv, 10000, "child", on_done, &r), 0);
+	event_base_dispatch(base);
+	ck_assert_int_eq(r.how, SPAWN_EXITED);
+	ck_assert_int_eq(r.code, 42);
+	free(copy);
+	free(sub);
+	free(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -213,6 +244,7 @@ main(void)
 	tcase_add_test(tc, crash_reported);
 	tcase_add_test(tc, missing_program);
 	tcase_add_test(tc, free_kills_running);
+	tcase_add_test(tc, program_path_with_spaces);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
