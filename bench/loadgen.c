@@ -32,9 +32,8 @@ static struct {
 	long n;
 	double seconds, timeout;
 	const char *mix;
-	long pid;
 	int spin;
-} o = { "127.0.0.1", 5358, 0, 64, 1, 10000, 10, 30, "create,delete", 0, 0 };
+} o = { "127.0.0.1", 5358, 0, 64, 1, 10000, 10, 30, "create,delete", 0 };
 
 static double
 now(void)
@@ -51,23 +50,6 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static long
-peak_rss_kb(long pid)
-{
-	char path[64], line[256];
-	FILE *f;
-	long kb = -1;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = atol(line + 6);
-	fclose(f);
-	return kb;
 }
 
 static struct sockaddr_storage target;
@@ -158,13 +140,12 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--timeout") == 0) o.timeout = atof(v);
 		else if (strcmp(a, "--zones") == 0) o.zones = atoi(v);
 		else if (strcmp(a, "--mix") == 0) o.mix = v;
-		else if (strcmp(a, "--pid") == 0) o.pid = atol(v);
 		else { fprintf(stderr, "loadgen: unknown option %s\n", a); return 64; }
 	}
 	if (o.inflight < 1 || o.inflight > MAX_INFLIGHT || o.n < 1 || o.zones < 1 ||
 	    netaddr_parse_ip(o.server, &addr) != 0) {
 		fprintf(stderr, "usage: loadgen [--server IP] [--port P] [--tcp] [--spin] [-n MAX] [-c 1-1024] [-t SECONDS] "
-		    "[--timeout S] [--zones Z] [--mix create,delete,notify] [--pid AGENT_PID]\n");
+		    "[--timeout S] [--zones Z] [--mix create,delete,notify]\n");
 		return 64;
 	}
 	mix = strdup(o.mix);
@@ -263,8 +244,6 @@ main(int argc, char **argv)
 	    o.tcp ? "tcp" : "udp", o.inflight, o.mix, sent, done, failed, timeouts, t_end - t_start,
 	    (double)done / (t_end - t_start), done ? lat[done / 2] * 1e3 : 0,
 	    done ? lat[(size_t)((double)done * 0.99)] * 1e3 : 0);
-	if (o.pid > 0)
-		printf(" peak_rss_kb=%ld", peak_rss_kb(o.pid));
 	printf("\n");
 	return failed ? 1 : 0;
 }

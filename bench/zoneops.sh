@@ -31,13 +31,14 @@ EOC
   build/src/msdns-agent --config-file "$work/agent-$mc.conf" 2>"$work/agent-$mc.log" & pid=$!
   for _ in $(seq 100); do grep -q 'listening on' "$work/agent-$mc.log" && break; sleep 0.05; done
   line=$(build/bench/loadgen --port "$port" -n "$zones" -c "$zones" --zones "$zones" --mix create \
-         -t 3600 --timeout 3600 --pid $pid || true)
+         -t 3600 --timeout 3600 || true)
+  hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
   kill $pid; wait $pid 2>/dev/null || true
-  python3 - "$mc" "$delay" "$zones" "$line" <<'PY'
+  python3 - "$mc" "$delay" "$zones" "$line" "$hwm" <<'PY'
 import re, sys
-mc, delay, zones, line = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+mc, delay, zones, line, hwm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 f = dict(re.findall(r'(\w+)=([\d.]+)', line))
 secs = float(f['seconds']); ops = int(f['done']) / secs; ideal = mc / (delay / 1000)
-print(f"{mc:>14}  {secs:7.2f}  {ops:6.2f}  {ideal:11.2f}  {ops / ideal:5.3f}  {f['failed']:>6}  {f.get('peak_rss_kb', '-'):>12}")
+print(f"{mc:>14}  {secs:7.2f}  {ops:6.2f}  {ideal:11.2f}  {ops / ideal:5.3f}  {f['failed']:>6}  {hwm:>12}")
 PY
 done

@@ -75,9 +75,13 @@ child_timeout(evutil_socket_t fd, short what, void *arg)
 	log_warnx("%s: no end after the timeout; terminating its job (pid %lu and its children)", c->tag,
 	    (unsigned long)c->pid);
 	c->timed_out = 1;
-	TerminateJobObject(c->job, 0xDEAD);
-	if (c->job == NULL)
+	if (c->job) {
+		TerminateJobObject(c->job, 0xDEAD);
+	} else {
+		/* no job: a grandchild may hold the pipe open; stop waiting for its end of file */
 		TerminateProcess(c->process, 0xDEAD);
+		CancelSynchronousIo(c->thread);
+	}
 }
 
 static void
@@ -300,10 +304,12 @@ spawner_free(struct spawner *s)
 		struct child *c = s->children;
 
 		s->children = c->next;
-		if (c->job)
+		if (c->job) {
 			TerminateJobObject(c->job, 0xDEAD);
-		else
+		} else {
 			TerminateProcess(c->process, 0xDEAD);
+			CancelSynchronousIo(c->thread);
+		}
 		child_end(c, 1);
 	}
 	event_free(s->wake);
