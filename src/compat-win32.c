@@ -186,3 +186,119 @@ win32_strerror(unsigned long err)
 		buf[--n] = '\0';
 	return buf;
 }
+
+int
+compat_udp_want_dst(evutil_socket_t fd, int family)
+{
+	DWORD on = 1;
+
+	if (family == AF_INET6)
+		return setsockopt((SOCKET)fd, IPPROTO_IPV6, IPV6_PKTINFO, (const char *)&on, sizeof on) == 0 ? 0 : -1;
+	return setsockopt((SOCKET)fd, IPPROTO_IP, IP_PKTINFO, (const char *)&on, sizeof on) == 0 ? 0 : -1;
+}
+
+/* WSARecvMsg is reached through a function pointer (the same for every socket of a provider). */
+static LPFN_WSARECVMSG
+recvmsg_fn(SOCKET s)
+{
+	static LPFN_WSARECVMSG fn;
+	GUID id = WSAID_WSARECVMSG;
+	DWORD n = 0;
+
+	if (fn == NULL)
+		WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &fn, sizeof fn, &n, NULL, NULL);
+	return fn;
+}
+
+long
+compat_udp_recv(evutil_socket_t fd, void *buf, size_t len, struct sockaddr_storage *peer, int *peerlen,
+    struct compat_dst *dst)
+{
+	char ctl[WSA_CMSG_SPACE(sizeof(IN6_PKTINFO)) + WSA_CMSG_SPACE(sizeof(IN_PKTINFO))];
+	LPFN_WSARECVMSG fn = recvmsg_fn((SOCKET)fd);
+	WSABUF b = { (ULONG)len, buf };
+	WSAMSG msg;
+	WSACMSGHDR *c;
+	DWORD n = 0;
+
+	memset(dst, 0, sizeof *dst);
+	if (fn == NULL) {
+		int r = recvfrom((SOCKET)fd, buf, (int)len, 0, (struct sockaddr *)peer, peerlen);
+
+		return r < 0 && WSAGetLastError() == WSAEMSGSIZE ? (long)len + 1 : r;
+	}
+	memset(&msg, 0, sizeof msg);
+	msg.name = (LPSOCKADDR)peer;
+	msg.namelen = *peerlen;
+	msg.lpBuffers = &b;
+	msg.dwBufferCount = 1;
+	msg.Control.buf = ctl;
+	msg.Control.len = sizeof ctl;
+	if (fn((SOCKET)fd, &msg, &n, NULL, NULL) != 0)
+		return WSAGetLastError() == WSAEMSGSIZE ? (long)len + 1 : -1;
+	*peerlen = msg.namelen;
+	for (c = WSA_CMSG_FIRSTHDR(&msg); c; c = WSA_CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			IN_PKTINFO pi;
+
+			memcpy(&pi, WSA_CMSG_DATA(c), sizeof pi);
+			dst->family = AF_INET;
+			dst->ifindex = pi.ipi_ifindex;
+			memcpy(dst->addr, &pi.ipi_addr, 4);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			IN6_PKTINFO pi;
+
+			memcpy(&pi, WSA_CMSG_DATA(c), sizeof pi);
+			dst->family = AF_INET6;
+			dst->ifindex = pi.ipi6_ifindex;
+			memcpy(dst->addr, &pi.ipi6_addr, 16);
+		}
+	}
+	return (long)n;
+}
+
+long
+compat_udp_send(evutil_socket_t fd, const void *buf, size_t len, const struct sockaddr *peer, int peerlen,
+    const struct compat_dst *dst)
+{
+	char ctl[WSA_CMSG_SPACE(sizeof(IN6_PKTINFO))];
+	WSABUF b = { (ULONG)len, (char *)buf };
+	WSAMSG msg;
+	WSACMSGHDR *c = (WSACMSGHDR *)ctl;
+	DWORD n = 0;
+
+	if (dst->family == 0)
+		return sendto((SOCKET)fd, buf, (int)len, 0, peer, peerlen);
+	memset(&msg, 0, sizeof msg);
+	memset(ctl, 0, sizeof ctl);
+	msg.name = (LPSOCKADDR)peer;
+	msg.namelen = peerlen;
+	msg.lpBuffers = &b;
+	msg.dwBufferCount = 1;
+	msg.Control.buf = ctl;
+	if (dst->family == AF_INET) {
+		IN_PKTINFO pi;
+
+		memset(&pi, 0, sizeof pi);
+		memcpy(&pi.ipi_addr, dst->addr, 4);
+		msg.Control.len = WSA_CMSG_SPACE(sizeof pi);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = WSA_CMSG_LEN(sizeof pi);
+		memcpy(WSA_CMSG_DATA(c), &pi, sizeof pi);
+	} else {
+		IN6_PKTINFO pi;
+
+		memset(&pi, 0, sizeof pi);
+		memcpy(&pi.ipi6_addr, dst->addr, 16);
+		pi.ipi6_ifindex = dst->ifindex;
+		msg.Control.len = WSA_CMSG_SPACE(sizeof pi);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = WSA_CMSG_LEN(sizeof pi);
+		memcpy(WSA_CMSG_DATA(c), &pi, sizeof pi);
+	}
+	if (WSASendMsg((SOCKET)fd, &msg, 0, &n, NULL, NULL) != 0)
+		return -1;
+	return (long)n;
+}

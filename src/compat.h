@@ -27,6 +27,25 @@ long compat_getpid(void);
 long compat_fd_limit(void);
 /* Per-socket set-up of a UDP socket (Windows: ICMP port-unreachable must not break it). */
 void compat_udp_socket(intptr_t fd);
+
+/* The local address a datagram was sent to (family 0 when the system did not say). */
+struct compat_dst {
+	int family;
+	unsigned ifindex;
+	uint8_t addr[16];
+};
+
+struct sockaddr_storage;
+/* Ask the system to report each datagram's destination on a wildcard socket. Returns 0 or -1. */
+int compat_udp_want_dst(evutil_socket_t fd, int family);
+/* recvfrom() that also fills *dst when the system reports the destination. Returns the length
+ * (possibly more than len when truncated, as with recvfrom into len + 1), or -1. */
+long compat_udp_recv(evutil_socket_t fd, void *buf, size_t len, struct sockaddr_storage *peer, int *peerlen,
+    struct compat_dst *dst);
+/* sendto() from the address in dst when dst->family is set, so the reply leaves from where the
+ * request arrived (a multi-homed host answering on a wildcard socket). Returns the length or -1. */
+long compat_udp_send(evutil_socket_t fd, const void *buf, size_t len, const struct sockaddr *peer, int peerlen,
+    const struct compat_dst *dst);
 /* Whether the last socket error means "try again later". */
 int compat_sock_wouldblock(void);
 /* Whether the last accept() error means "out of descriptors". */

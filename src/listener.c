@@ -34,7 +34,8 @@ struct udp_sock {
 struct udp_req {
 	struct udp_sock *s;
 	struct sockaddr_storage peer;
-	ev_socklen_t peerlen;
+	int peerlen;
+	struct compat_dst dst;     /* where it arrived: the reply leaves from there */
 };
 
 struct tcp_slot {
@@ -96,7 +97,7 @@ udp_reply(void *arg, const uint8_t *reply, size_t len)
 {
 	struct udp_req *r = arg;
 
-	if (len > 0 && sendto(r->s->fd, (const void *)reply, (int)len, 0, (struct sockaddr *)&r->peer, r->peerlen) < 0)
+	if (len > 0 && compat_udp_send(r->s->fd, reply, len, (struct sockaddr *)&r->peer, r->peerlen, &r->dst) < 0)
 		log_debug("udp reply not sent: %s", compat_sock_strerror());
 	free(r);
 }
@@ -112,13 +113,13 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < UDP_BURST; i++) {
 		struct udp_req *r = malloc(sizeof *r);
 		struct netaddr peer;
-		ev_ssize_t n;
+		long n;
 
 		if (r == NULL)
 			return;
 		r->s = s;
 		r->peerlen = sizeof r->peer;
-		n = recvfrom(fd, (void *)buf, sizeof buf, 0, (struct sockaddr *)&r->peer, &r->peerlen);
+		n = compat_udp_recv(fd, buf, sizeof buf, &r->peer, &r->peerlen, &r->dst);
 		if (n < 0) {
 			if (!compat_sock_wouldblock())
 				log_debug("udp read: %s", compat_sock_strerror());
@@ -371,10 +372,15 @@ bind_socket(const struct netaddr *a, int type)
 	if (type == SOCK_STREAM)
 		evutil_make_listen_socket_reuseable(fd);
 	else {
+		static const uint8_t any[16];
 		int sz = UDP_RCVBUF;
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const void *)&sz, sizeof sz);
 		compat_udp_socket((intptr_t)fd);
+		/* on a wildcard address, learn where each request arrived so the reply leaves from there */
+		if (memcmp(a->ip, any, a->family == AF_INET6 ? 16 : 4) == 0 && compat_udp_want_dst(fd, a->family) != 0)
+			log_warnx("no destination addresses on the wildcard socket: replies may leave from another "
+			    "address of this host; list this host's addresses in listen");
 	}
 	if (evutil_make_socket_nonblocking(fd) != 0 || evutil_make_socket_closeonexec(fd) != 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) != 0) {

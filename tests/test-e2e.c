@@ -241,6 +241,23 @@ START_TEST(connection_cap_pauses_accept)
 }
 END_TEST
 
+/* On a wildcard address the reply leaves from the address the request was sent to: Designate
+ * drops replies from any other (a multi-homed DNS server). */
+START_TEST(wildcard_replies_from_destination)
+{
+	static const char *const dests[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+	uint8_t req[512], got[512];
+	size_t rl = tu_hex(vectors[1][0], req, sizeof req), i;
+
+	start("[service:agent]\nlisten = 0.0.0.0:PORT, [::]:PORT\nbackend_driver = fake\n");
+	for (i = 0; i < sizeof dests / sizeof dests[0]; i++)
+		ck_assert_msg(tu_udp_query_to(dests[i], port, req, rl, got, sizeof got, 2000) == (long)rl,
+		    "no reply from %s", dests[i]);
+	ck_assert_int_eq(tu_udp_query_to("::1", port, req, rl, got, sizeof got, 2000), (long)rl);
+	stop();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -256,6 +273,7 @@ main(void)
 	tcase_add_test(tc, tcp_half_sent_message);
 	tcase_add_test(tc, malformed_then_valid);
 	tcase_add_test(tc, connection_cap_pauses_accept);
+	tcase_add_test(tc, wildcard_replies_from_destination);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

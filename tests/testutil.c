@@ -100,6 +100,27 @@ tu_udp_query(uint16_t port, const void *q, size_t qlen, void *r, size_t rmax, in
 	return n < 0 ? -1 : n;
 }
 
+long
+tu_udp_query_to(const char *ip, uint16_t port, const void *q, size_t qlen, void *r, size_t rmax, int timeout_ms)
+{
+	struct netaddr a;
+	struct sockaddr_storage ss;
+	int sl;
+	evutil_socket_t s;
+	long n = -1;
+
+	if (netaddr_parse_ip(ip, &a) != 0)
+		return -1;
+	a.port = port;
+	sl = netaddr_to_sockaddr(&a, &ss);
+	s = socket(a.family, SOCK_DGRAM, 0);
+	compat_udp_socket((intptr_t)s);
+	if (connect(s, (struct sockaddr *)&ss, sl) == 0 && send(s, q, (int)qlen, 0) >= 0 && wait_readable(s, timeout_ms))
+		n = (long)recv(s, r, (int)rmax, 0);
+	evutil_closesocket(s);
+	return n < 0 ? -1 : n;
+}
+
 void
 tu_udp_send(uint16_t port, const void *q, size_t qlen)
 {

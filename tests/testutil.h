@@ -17,6 +17,10 @@ uint16_t tu_free_port(void);
 size_t tu_hex(const char *hex, uint8_t *out, size_t max);
 /* Send q over UDP to 127.0.0.1:port; wait for one reply. Returns its length, -1 on timeout. */
 long tu_udp_query(uint16_t port, const void *q, size_t qlen, void *r, size_t rmax, int timeout_ms);
+/* The same from a socket connected to ip:port, which accepts replies from exactly that address
+ * (as Designate does). */
+long tu_udp_query_to(const char *ip, uint16_t port, const void *q, size_t qlen, void *r, size_t rmax,
+    int timeout_ms);
 /* Send raw bytes over UDP without waiting. */
 void tu_udp_send(uint16_t port, const void *q, size_t qlen);
 /* A blocking TCP connection to 127.0.0.1:port, or COMPAT_INVALID_SOCKET. */
