@@ -10,6 +10,8 @@
 #include "log.h"
 
 #define ZQ_BUCKETS 1024
+#define ZQ_START_TRIES 3        /* a process that could not start is tried again: nothing happened yet */
+#define ZQ_START_BACKOFF_MS 250
 
 enum op_state { OP_QUEUED, OP_DELAYED, OP_RUNNING };
 
@@ -27,6 +29,7 @@ struct zq_op {
 	struct event *delay;
 	struct zq_waiter *waiters, **wtail;
 	unsigned nwaiters;
+	unsigned start_failures;
 };
 
 struct zq_zone {
@@ -155,6 +158,21 @@ zq_finish(struct zoneq *q, struct zq_op *op, enum zone_result r)
 }
 
 static void zq_schedule(struct zoneq *q);
+static void zq_delay_over(evutil_socket_t fd, short what, void *arg);
+
+/* Wait ms before op may run (the notify delay, or a back-off after a failed start). Returns 0 or -1. */
+static int
+zq_delay(struct zoneq *q, struct zq_op *op, unsigned ms)
+{
+	struct timeval tv = { (long)(ms / 1000), (long)(ms % 1000) * 1000 };
+
+	if (op->delay == NULL && (op->delay = evtimer_new(q->base, zq_delay_over, op)) == NULL)
+		return -1;
+	if (evtimer_add(op->delay, &tv) != 0)
+		return -1;
+	op->state = OP_DELAYED;
+	return 0;
+}
 
 static void
 zq_op_done(void *arg, enum zone_result r)
@@ -182,8 +200,15 @@ zq_schedule(struct zoneq *q)
 		q->started++;
 		log_debug("%s %s: started (%u running)", zone_op_name(op->type), z->name, q->running);
 		if (backend_start(q->backend, op->type, z->name, zq_op_done, op) != 0) {
-			log_warnx("%s %s: could not start the operation", zone_op_name(op->type), z->name);
 			q->running--;
+			if (++op->start_failures < ZQ_START_TRIES &&
+			    zq_delay(q, op, ZQ_START_BACKOFF_MS * op->start_failures) == 0) {
+				log_warnx("%s %s: could not start the operation; trying again in %u ms",
+				    zone_op_name(op->type), z->name, ZQ_START_BACKOFF_MS * op->start_failures);
+				continue;
+			}
+			log_warnx("%s %s: could not start the operation (%u tries)", zone_op_name(op->type), z->name,
+			    op->start_failures);
 			zq_finish(q, op, ZONE_FAILED);
 		}
 	}
@@ -255,19 +280,13 @@ zoneq_submit(struct zoneq *q, enum zone_op type, const char *zone, backend_done_
 	op->type = type;
 	op->wtail = &op->waiters;
 	op->state = OP_QUEUED;
-	if (type == ZONE_OP_REFRESH && q->lim.notify_delay_ms > 0) {
-		struct timeval tv = { (long)(q->lim.notify_delay_ms / 1000), (long)(q->lim.notify_delay_ms % 1000) * 1000 };
-
-		op->delay = evtimer_new(q->base, zq_delay_over, op);
-		if (op->delay == NULL || evtimer_add(op->delay, &tv) != 0) {
-			if (op->delay)
-				event_free(op->delay);
-			free(op);
-			zq_zone_release(q, z);
-			done(arg, ZONE_FAILED);
-			return;
-		}
-		op->state = OP_DELAYED;
+	if (type == ZONE_OP_REFRESH && q->lim.notify_delay_ms > 0 && zq_delay(q, op, q->lim.notify_delay_ms) != 0) {
+		if (op->delay)
+			event_free(op->delay);
+		free(op);
+		zq_zone_release(q, z);
+		done(arg, ZONE_FAILED);
+		return;
 	}
 	zq_add_waiter(q, op, done, arg);   /* the first waiter always fits */
 	if (z->tail)

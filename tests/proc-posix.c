@@ -158,3 +158,9 @@ tu_copy_program(const char *src, const char *dst)
 		rc = -1;
 	return rc == 0 ? chmod(dst, 0755) : -1;
 }
+
+int
+tu_under_wine(void)
+{
+	return 0;
+}

@@ -15,6 +15,23 @@ struct tu_proc {
 	DWORD pid;
 };
 
+/* Every child of a test dies with the test, even when a failed check skipped its clean-up (Check
+ * cannot fork on Windows). */
+static HANDLE
+test_job(void)
+{
+	static HANDLE job;
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+
+	if (job == NULL && (job = CreateJobObjectW(NULL, NULL)) != NULL) {
+		memset(&li, 0, sizeof li);
+		li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE |
+		    JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+		SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li);
+	}
+	return job;
+}
+
 struct tu_proc *
 tu_proc_start(const char *const argv[], const char *logpath)
 {
@@ -39,7 +56,12 @@ tu_proc_start(const char *const argv[], const char *logpath)
 	si.hStdInput = INVALID_HANDLE_VALUE;
 	si.hStdOutput = log;
 	si.hStdError = log;
-	ok = CreateProcessW(wapp, wline, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi);
+	ok = CreateProcessW(wapp, wline, NULL, NULL, TRUE, CREATE_NO_WINDOW | CREATE_SUSPENDED, NULL, NULL, &si,
+	    &pi);
+	if (ok) {
+		AssignProcessToJobObject(test_job(), pi.hProcess);
+		ResumeThread(pi.hThread);
+	}
 	CloseHandle(log);
 	free(wline);
 	free(wapp);
@@ -197,4 +219,12 @@ tu_copy_program(const char *src, const char *dst)
 	free(a);
 	free(b);
 	return ok ? 0 : -1;
+}
+
+int
+tu_under_wine(void)
+{
+	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+
+	return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
 }

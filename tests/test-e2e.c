@@ -1,4 +1,5 @@
 /* End-to-end: the real daemon (fake backend) on a loopback port, over real UDP and TCP sockets. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,9 +251,16 @@ START_TEST(wildcard_replies_from_destination)
 	size_t rl = tu_hex(vectors[1][0], req, sizeof req), i;
 
 	start("[service:agent]\nlisten = 0.0.0.0:PORT, [::]:PORT\nbackend_driver = fake\n");
-	for (i = 0; i < sizeof dests / sizeof dests[0]; i++)
+	for (i = 0; i < sizeof dests / sizeof dests[0]; i++) {
+		if (i > 0 && tu_under_wine()) {
+			/* Wine's WSASendMsg ignores the IN_PKTINFO source that Windows honours: the
+			 * reply would leave from 127.0.0.1 (README, "Only a real Windows host can show") */
+			fprintf(stderr, "under Wine: not checking replies from %s\n", dests[i]);
+			continue;
+		}
 		ck_assert_msg(tu_udp_query_to(dests[i], port, req, rl, got, sizeof got, 2000) == (long)rl,
 		    "no reply from %s", dests[i]);
+	}
 	ck_assert_int_eq(tu_udp_query_to("::1", port, req, rl, got, sizeof got, 2000), (long)rl);
 	stop();
 }

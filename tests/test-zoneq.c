@@ -23,12 +23,21 @@ static int nops;
 static struct event_base *base;
 static struct backend *backend;
 
+static int refuse_starts;   /* this many starts fail before one works */
+static int start_calls;
+
 static int
 hb_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, void *arg)
 {
-	struct started *s = &ops[nops++];
+	struct started *s;
 
 	(void)impl;
+	start_calls++;
+	if (refuse_starts > 0) {
+		refuse_starts--;
+		return -1;
+	}
+	s = &ops[nops++];
 	s->op = op;
 	snprintf(s->zone, sizeof s->zone, "%s", zone);
 	s->done = done;
@@ -87,6 +96,8 @@ setup(void)
 	backend = backend_new(&hb_ops, NULL);
 	nops = 0;
 	answered = 0;
+	refuse_starts = 0;
+	start_calls = 0;
 }
 
 static void
@@ -172,7 +183,7 @@ END_TEST
 static void
 run_for(unsigned ms)
 {
-	struct timeval tv = { 0, (long)ms * 1000 };
+	struct timeval tv = { (long)(ms / 1000), (long)(ms % 1000) * 1000 };
 
 	event_base_loopexit(base, &tv);
 	event_base_dispatch(base);
@@ -320,6 +331,46 @@ START_TEST(abandon_queued)
 }
 END_TEST
 
+START_TEST(failed_start_retried)
+{
+	struct zoneq *q = mkq(0, 4, 100);
+	struct answer a = { 0 }, dup = { 0 };
+
+	refuse_starts = 2;
+	zoneq_submit(q, ZONE_OP_CREATE, "retry.example", on_done, &a);
+	ck_assert_int_eq(start_calls, 1);
+	ck_assert_int_eq(a.count, 0);               /* not answered: tried again later */
+	zoneq_submit(q, ZONE_OP_CREATE, "retry.example", on_done, &dup);   /* joins meanwhile */
+	run_for(1000);
+	ck_assert_int_eq(start_calls, 3);
+	ck_assert_int_eq(nops, 1);
+	finish(0, ZONE_DONE);
+	ck_assert_int_eq(a.r, ZONE_DONE);
+	ck_assert_int_eq(dup.r, ZONE_DONE);
+	zoneq_free(q);
+}
+END_TEST
+
+START_TEST(start_never_works)
+{
+	struct zoneq *q = mkq(0, 4, 100);
+	struct answer a = { 0 }, other = { 0 };
+
+	refuse_starts = 1000;
+	zoneq_submit(q, ZONE_OP_DELETE, "broken.example", on_done, &a);
+	run_for(2000);
+	ck_assert_int_eq(start_calls, 3);
+	ck_assert_int_eq(a.count, 1);
+	ck_assert_int_eq(a.r, ZONE_FAILED);
+	ck_assert_uint_eq(zoneq_pending(q), 0);
+	refuse_starts = 0;                          /* the queue still works afterwards */
+	zoneq_submit(q, ZONE_OP_DELETE, "broken.example", on_done, &other);
+	finish(0, ZONE_DONE);
+	ck_assert_int_eq(other.r, ZONE_DONE);
+	zoneq_free(q);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -335,6 +386,8 @@ main(void)
 	tcase_add_test(tc, max_queued);
 	tcase_add_test(tc, thousand_across_200_zones);
 	tcase_add_test(tc, abandon_queued);
+	tcase_add_test(tc, failed_start_retried);
+	tcase_add_test(tc, start_never_works);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

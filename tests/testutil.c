@@ -280,7 +280,7 @@ struct tu_proc *
 tu_agent_start(const char *dir, const char *conf, uint16_t *port)
 {
 	char text[8192], portstr[8], *path, *log;
-	const char *argv[4];
+	const char *argv[5];
 	const char *p, *hit;
 	size_t o = 0, ln = strlen(dir) + 16;
 	struct tu_proc *proc;
@@ -295,9 +295,10 @@ tu_agent_start(const char *dir, const char *conf, uint16_t *port)
 	log = malloc(ln);
 	snprintf(log, ln, "%s/agent.log", dir);
 	argv[0] = tu_program("MSDNS_AGENT");
-	argv[1] = "--config-file";
-	argv[2] = path;
-	argv[3] = NULL;
+	argv[1] = "--foreground";   /* Windows: a console run, not a service dispatcher */
+	argv[2] = "--config-file";
+	argv[3] = path;
+	argv[4] = NULL;
 	proc = tu_proc_start(argv, log);
 	free(path);
 	free(log);

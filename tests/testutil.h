@@ -59,6 +59,8 @@ void tu_setenv(const char *name, const char *value);
 int tu_pid_alive(long pid);
 /* Resident memory of p in KiB, or -1 where it cannot be read. */
 long tu_proc_rss_kb(struct tu_proc *p);
+/* Whether this runs under Wine rather than Windows or POSIX (for what Wine does not implement). */
+int tu_under_wine(void);
 /* Copy the program at src to dst, executable. Returns 0 or -1. */
 int tu_copy_program(const char *src, const char *dst);
 /* The path a test program should use for a built program given by environment variable var. */
