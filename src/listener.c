@@ -111,33 +111,30 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (i = 0; i < UDP_BURST; i++) {
-		struct udp_req *r = malloc(sizeof *r);
+		struct udp_req in, *r;
 		struct netaddr peer;
 		long n;
 
-		if (r == NULL)
-			return;
-		r->s = s;
-		r->peerlen = sizeof r->peer;
-		n = compat_udp_recv(fd, buf, sizeof buf, &r->peer, &r->peerlen, &r->dst);
+		in.s = s;
+		in.peerlen = sizeof in.peer;
+		n = compat_udp_recv(fd, buf, sizeof buf, &in.peer, &in.peerlen, &in.dst);
 		if (n < 0) {
 			if (!compat_sock_wouldblock())
 				log_debug("udp read: %s", compat_sock_strerror());
-			free(r);
 			return;
 		}
-		if (netaddr_from_sockaddr((struct sockaddr *)&r->peer, &peer) != 0) {
-			free(r);
+		if (netaddr_from_sockaddr((struct sockaddr *)&in.peer, &peer) != 0)
 			continue;
-		}
 		if (n > UDP_MAX) {
 			char p[NETADDR_TEXT_MAX];
 
 			log_info("datagram from %s/udp dropped: larger than %d octets", netaddr_text(&peer, p, sizeof p),
 			    UDP_MAX);
-			free(r);
 			continue;
 		}
+		if ((r = malloc(sizeof *r)) == NULL)
+			return;
+		*r = in;
 		agent_handle(s->l->agent, buf, (size_t)n, &peer, "udp", udp_reply, r);
 	}
 }
