@@ -260,6 +260,14 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 		tcp_close(c);
 		return;
 	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
+		char p[NETADDR_TEXT_MAX];
+
+		log_info("tcp connection from %s closed: its replies went unread for %d s", netaddr_text(&c->peer, p,
+		    sizeof p), TCP_WRITE_TIMEOUT);
+		tcp_close(c);
+		return;
+	}
 	if (what & BEV_EVENT_EOF && !(what & BEV_EVENT_ERROR) && c->pending > 0) {
 		c->closing = 1;   /* peer finished sending; still answer what it asked */
 		bufferevent_disable(bev, EV_READ);

@@ -242,6 +242,70 @@ START_TEST(connection_cap_pauses_accept)
 }
 END_TEST
 
+/* A peer that pipelines requests and never reads the replies stalls only itself: others are served,
+ * and its connection is closed once our replies make no progress. */
+START_TEST(slow_reader_does_not_block_others)
+{
+	uint8_t req[512], got[512], batch[64 * 31];
+	size_t rl = tu_hex(vectors[0][0], req, sizeof req), i, sent = 0;
+	evutil_socket_t slow, other;
+	int small = 4096;
+	long ms;
+	uint64_t t0;
+
+	start(CONF_ALLOW_LOOPBACK);
+	slow = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(slow, SOL_SOCKET, SO_RCVBUF, (const char *)&small, sizeof small);
+	{
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		sin.sin_addr.s_addr = htonl(0x7f000001);
+		ck_assert_int_eq(connect(slow, (struct sockaddr *)&sin, sizeof sin), 0);
+	}
+	evutil_make_socket_nonblocking(slow);
+	for (i = 0; i < 64; i++) {
+		batch[i * (rl + 2)] = 0;
+		batch[i * (rl + 2) + 1] = (uint8_t)rl;
+		memcpy(batch + i * (rl + 2) + 2, req, rl);
+	}
+	/* send until the agent stops taking requests (its replies pile up unread) */
+	for (t0 = tu_now_ms(); tu_now_ms() - t0 < 5000;) {
+		long n = (long)send(slow, (const char *)batch, (int)(64 * (rl + 2)), 0);
+
+		if (n <= 0) {
+			tu_sleep_ms(50);
+			if ((long)send(slow, (const char *)batch, (int)(rl + 2), 0) <= 0)
+				break;
+			n = (long)(rl + 2);
+		}
+		sent += (size_t)n;
+	}
+	ck_assert_uint_gt(sent, 100000);   /* far more than the replies a socket buffer holds */
+	check_udp(vectors[1][0], vectors[1][1]);
+	other = tu_tcp_connect(port);
+	ck_assert_int_eq(tu_tcp_send_msg(other, req, rl), 0);
+	ck_assert_int_eq(tu_tcp_read_msg(other, got, sizeof got, 3000), (long)rl);
+	evutil_closesocket(other);
+	/* the write timeout (10 s without progress) ends the stalled connection, unread */
+	for (t0 = tu_now_ms(); tu_now_ms() - t0 < 30000; tu_sleep_ms(200)) {
+		char path[600];
+
+		snprintf(path, sizeof path, "%s/agent.log", dir);
+		if (tu_count_in_file(path, "closed: its replies went unread for 10 s") == 1)
+			break;
+	}
+	ck_assert_uint_lt(tu_now_ms() - t0, 30000);
+	ms = tu_tcp_wait_closed(slow, 5000);   /* what was in flight drains, then the end */
+	ck_assert_int_ge(ms, 0);
+	evutil_closesocket(slow);
+	check_udp(vectors[2][0], vectors[2][1]);
+	stop();
+}
+END_TEST
+
 /* On a wildcard address the reply leaves from the address the request was sent to: Designate
  * drops replies from any other (a multi-homed DNS server). */
 START_TEST(wildcard_replies_from_destination)
@@ -282,6 +346,7 @@ main(void)
 	tcase_add_test(tc, malformed_then_valid);
 	tcase_add_test(tc, connection_cap_pauses_accept);
 	tcase_add_test(tc, wildcard_replies_from_destination);
+	tcase_add_test(tc, slow_reader_does_not_block_others);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
