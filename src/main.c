@@ -29,28 +29,28 @@ usage(FILE *f)
 	    service_default_config());
 }
 
-/* Read the configuration; its problems go to stderr and, when it is unusable, to the platform's log. */
+/* Read the configuration; its problems go to stderr and, when it is unusable, to the platform's log
+ * (where a service's stderr goes nowhere). */
 static int
 load_config(struct config *cfg, const char *path, int check)
 {
-	FILE *err = tmpfile();
+	FILE *err = tmpfile();   /* msvcrt makes it in the drive's root: a service account may not */
 	char text[8192];
 	size_t n = 0;
 	int errors;
 
-	if (err == NULL)
-		err = stderr;
-	errors = config_load(cfg, path, err);
-	errors += config_validate(cfg, path, err);
-	if (err != stderr) {
+	snprintf(text, sizeof text, "%s: the problems were written to stderr only\n", path);
+	errors = config_load(cfg, path, err ? err : stderr);
+	errors += config_validate(cfg, path, err ? err : stderr);
+	if (err) {
 		rewind(err);
 		n = fread(text, 1, sizeof text - 1, err);
 		fclose(err);
 		text[n] = '\0';
 		fputs(text, stderr);
-		if (errors && !check)
-			service_config_failed(text);
 	}
+	if (errors && !check)
+		service_config_failed(text);
 	return errors;
 }
 
