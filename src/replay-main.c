@@ -154,9 +154,9 @@ exchange(const struct opts *o, const struct sockaddr_storage *ss, int sl, const 
 			n = -1;
 		}
 	} else {
-		uint8_t pfx[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+		uint8_t pfx[2] = { (uint8_t)(len >> 8), (uint8_t)len }, hdr[2];
 		size_t want = 2, got = 0;
-		uint8_t hdr[2];
+		int body = 0;   /* reading the length prefix, then the message */
 
 		if (send(s, (const char *)pfx, 2, 0) != 2 || send(s, (const char *)msg, (int)len, 0) != (long)len) {
 			*err = compat_sock_strerror();
@@ -167,25 +167,28 @@ exchange(const struct opts *o, const struct sockaddr_storage *ss, int sl, const 
 		while (got < want) {
 			long k;
 
-			if (!wait_readable(s, deadline)) {
-				n = 0;
+			if (!wait_readable(s, deadline))
 				break;
-			}
-			k = (long)recv(s, want == 2 ? (char *)hdr + got : (char *)reply + got, (int)(want - got), 0);
+			k = (long)recv(s, body ? (char *)reply + got : (char *)hdr + got, (int)(want - got), 0);
 			if (k <= 0) {
 				*err = k == 0 ? "the agent closed the connection without a reply" : compat_sock_strerror();
 				n = -1;
 				break;
 			}
 			got += (size_t)k;
-			if (want == 2 && got == 2) {
+			if (!body && got == 2) {
+				body = 1;
 				want = (size_t)hdr[0] << 8 | hdr[1];
 				got = 0;
-				if (want == 0)
-					break;
 			}
-			if (want != 2 && got == want)
+			if (body && got == want) {
 				n = (long)want;
+				break;
+			}
+		}
+		if (body && want == 0) {
+			*err = "the agent sent an empty message";
+			n = -1;
 		}
 	}
 	evutil_closesocket(s);
