@@ -3,6 +3,7 @@
 
 #include <winsock2.h>
 #include <windows.h>
+#include <shellapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,4 +228,27 @@ tu_under_wine(void)
 	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
 
 	return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+int
+tu_native_split(const char *line, char *out, size_t outlen)
+{
+	wchar_t *w = win32_wide(line), **argv;
+	int argc = 0, i;
+	size_t o = 0;
+
+	if (w == NULL || (argv = CommandLineToArgvW(w, &argc)) == NULL) {
+		free(w);
+		return -1;
+	}
+	out[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		char *a = win32_utf8(argv[i]);
+
+		o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%s\n", a ? a : "");
+		free(a);
+	}
+	LocalFree(argv);
+	free(w);
+	return argc;
 }

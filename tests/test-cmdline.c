@@ -1,4 +1,5 @@
 /* Tests of the cmdline module: hostile arguments survive quoting and CommandLineToArgvW's rules. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -27,6 +28,17 @@ START_TEST(round_trip)
 	ck_assert_str_eq(out[0], argv[0]);
 	ck_assert_str_eq(out[1], hostile[_i]);
 	ck_assert_str_eq(out[2], "-Zone");
+	/* on Windows, the system's own CommandLineToArgvW agrees */
+	{
+		char native[2048], want[2048];
+		int nn = tu_native_split(line, native, sizeof native);
+
+		ck_assert_int_ne(nn, -1);
+		if (nn >= 0) {
+			snprintf(want, sizeof want, "%s\n%s\n-Zone\n", argv[0], hostile[_i]);
+			ck_assert_str_eq(native, want);
+		}
+	}
 }
 END_TEST
 

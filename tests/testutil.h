@@ -59,6 +59,9 @@ void tu_setenv(const char *name, const char *value);
 int tu_pid_alive(long pid);
 /* Resident memory of p in KiB, or -1 where it cannot be read. */
 long tu_proc_rss_kb(struct tu_proc *p);
+/* Split line with the system's CommandLineToArgvW into out (UTF-8, '\n'-separated). Returns the
+ * count, -1 when it fails, or -2 where there is no such call (POSIX). */
+int tu_native_split(const char *line, char *out, size_t outlen);
 /* Whether this runs under Wine rather than Windows or POSIX (for what Wine does not implement). */
 int tu_under_wine(void);
 /* Copy the program at src to dst, executable. Returns 0 or -1. */
