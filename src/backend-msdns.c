@@ -2,10 +2,12 @@
 #define LOG_MODULE "msdns"
 #include "backend.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "config.h"
 #include "log.h"
 #include "msdns.h"
@@ -56,6 +58,28 @@ msdns_argv(const struct config *cfg, enum zone_op op, const char *zone, const ch
 		argv[n++] = "-DeleteUnmanaged";
 	argv[n] = NULL;
 	return n;
+}
+
+int
+msdns_check_paths(const struct config *cfg, FILE *err)
+{
+	const struct {
+		const char *key, *path;
+	} files[] = { { "powershell", cfg->powershell }, { "script", cfg->script } };
+	int problems = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		FILE *f = compat_fopen(files[i].path, "rb");
+
+		if (f) {
+			fclose(f);
+			continue;
+		}
+		fprintf(err, "[backend:agent:msdns] %s: %s: %s\n", files[i].key, files[i].path, strerror(errno));
+		problems++;
+	}
+	return problems;
 }
 
 enum zone_result
@@ -153,6 +177,11 @@ backend_msdns_new(struct event_base *base, const struct config *cfg)
 		return NULL;
 	}
 	m->cfg = cfg;
+	if (msdns_check_paths(cfg, stderr) > 0) {
+		log_error("msdns backend: the PowerShell program or the script cannot be read (see above)");
+		msdns_free(m);
+		return NULL;
+	}
 	if ((b = backend_new(&msdns_ops, m)) == NULL) {
 		msdns_free(m);
 		return NULL;

@@ -3,6 +3,7 @@
 #define MSDNS_MSDNS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "backend.h"
 #include "spawner.h"
@@ -20,6 +21,9 @@ enum {
  * comma-separated master IPs. Returns the number of arguments. */
 size_t msdns_argv(const struct config *cfg, enum zone_op op, const char *zone, const char *argv[MSDNS_ARGV_MAX],
     char *masters, size_t masters_len);
+/* Check that the powershell and script files can be read; print each problem to err naming its key.
+ * Returns the number of problems. */
+int msdns_check_paths(const struct config *cfg, FILE *err);
 /* The zone result of a child's end; *why is a sentence for the log, or NULL. */
 enum zone_result msdns_result(enum spawn_end how, long code, const char **why);
 
