@@ -482,6 +482,24 @@ START_TEST(stop_answers_in_flight)
 }
 END_TEST
 
+START_TEST(missing_script_is_a_startup_error)
+{
+	char conf[1024], path[600];
+	uint16_t p;
+	struct tu_proc *a;
+
+	dir = tu_tmpdir("msdns-sim");
+	snprintf(conf, sizeof conf, "[service:agent]\nlisten = 127.0.0.1:PORT\nmasters = 192.0.2.1\n"
+	    "[backend:agent:msdns]\npowershell = %s\nscript = %s.missing\n", tu_program("MSDNS_PSSIM"),
+	    tu_program("MSDNS_SCRIPT"));
+	a = tu_agent_start(dir, conf, &p);
+	ck_assert_ptr_null(a);   /* it never listened: it ended */
+	snprintf(path, sizeof path, "%s/agent.log", dir);
+	ck_assert_int_eq(tu_count_in_file(path, "[backend:agent:msdns] script: "), 1);
+	free(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -503,6 +521,7 @@ main(void)
 	tcase_add_test(tc, hostile_names_start_nothing);
 	tcase_add_test(tc, queue_full_answered_at_once);
 	tcase_add_test(tc, stop_answers_in_flight);
+	tcase_add_test(tc, missing_script_is_a_startup_error);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
