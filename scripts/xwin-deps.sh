@@ -129,6 +129,13 @@ fi
 # 4. wait for the Wine prefix
 if [ -n "$WB_PID" ]; then t "waiting for wineboot"; wait "$WB_PID"; fi
 test -f "$WINEPREFIX/system.reg"
+# 4b. no automatic debugger: a crashing test child must just end (winedbg would hold it, and stall
+#     the tests beside it); the agent sets SEM_NOGPFAULTERRORBOX for Windows' own error reporting
+if ! grep -q '"Debugger"=""' "$WINEPREFIX/system.reg" 2>/dev/null; then
+  /usr/lib/wine/wine64 reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+    /v Debugger /t REG_SZ /d '' /f >/dev/null 2>&1
+  /usr/lib/wine/wineserver -w
+fi
 
 # 5. meson cross file for the project
 cat > "$XWIN_ROOT/mingw64.ini" <<EOT
