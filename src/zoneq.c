@@ -197,9 +197,10 @@ zq_schedule(struct zoneq *q)
 			q->ready_tail = NULL;
 		op->state = OP_RUNNING;
 		q->running++;
-		q->started++;
-		log_debug("%s %s: started (%u running)", zone_op_name(op->type), z->name, q->running);
-		if (backend_start(q->backend, op->type, z->name, zq_op_done, op) != 0) {
+		log_debug("%s %s: starting (%u running)", zone_op_name(op->type), z->name, q->running);
+		if (backend_start(q->backend, op->type, z->name, zq_op_done, op) == 0) {
+			q->started++;
+		} else {
 			q->running--;
 			if (++op->start_failures < ZQ_START_TRIES &&
 			    zq_delay(q, op, ZQ_START_BACKOFF_MS * op->start_failures) == 0) {

@@ -344,6 +344,7 @@ START_TEST(failed_start_retried)
 	run_for(1000);
 	ck_assert_int_eq(start_calls, 3);
 	ck_assert_int_eq(nops, 1);
+	ck_assert_uint_eq(zoneq_started(q), 1);   /* attempts that failed are not starts */
 	finish(0, ZONE_DONE);
 	ck_assert_int_eq(a.r, ZONE_DONE);
 	ck_assert_int_eq(dup.r, ZONE_DONE);
