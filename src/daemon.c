@@ -63,8 +63,11 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->stopping)
+	if (d->stopping) {
+		log_warnx("stop asked again: abandoning what is still in flight");
+		d->deadline = compat_monotonic_ms();   /* drain_check abandons now, then lets replies flush */
 		return;
+	}
 	d->stopping = 1;
 	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
 	listener_stop(d->listener);

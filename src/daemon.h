@@ -12,8 +12,8 @@ struct event_base *daemon_base(struct daemon *d);
 /* Run the event loop until daemon_stop() has finished. Returns 0, or 1 when in-flight work had to be
  * abandoned at the stop deadline. */
 int daemon_run(struct daemon *d);
-/* Stop accepting, answer what is in flight (bounded by operation_timeout), then end daemon_run().
- * Safe from any thread once threading is on (evthread). */
+/* Stop accepting, answer what is in flight (bounded by operation_timeout), then end daemon_run(); a
+ * second call abandons what is still in flight at once. Safe from any thread once threading is on. */
 void daemon_stop(struct daemon *d);
 void daemon_free(struct daemon *d);
 

@@ -136,9 +136,9 @@ console_handler(DWORD type)
 static DWORD WINAPI
 stop_event_thread(LPVOID ev)
 {
-	if (WaitForSingleObject(ev, INFINITE) == WAIT_OBJECT_0 && console_daemon) {
+	while (WaitForSingleObject(ev, INFINITE) == WAIT_OBJECT_0 && console_daemon) {
 		log_info("stop requested through the stop event");
-		daemon_stop(console_daemon);
+		daemon_stop(console_daemon);   /* a second one abandons what is in flight */
 	}
 	return 0;
 }
@@ -154,7 +154,7 @@ run_console(const struct config *cfg)
 		return 1;
 	/* "Local\msdns-agent-stop-<pid>": how tests and scripts stop a console agent without a console */
 	swprintf(name, 64, L"Local\\msdns-agent-stop-%lu", (unsigned long)GetCurrentProcessId());
-	ev = CreateEventW(NULL, TRUE, FALSE, name);
+	ev = CreateEventW(NULL, FALSE, FALSE, name);   /* auto-reset: each SetEvent is one stop */
 	if (ev)
 		CloseHandle(CreateThread(NULL, 0, stop_event_thread, ev, 0, NULL));
 	SetConsoleCtrlHandler(console_handler, TRUE);

@@ -500,6 +500,35 @@ START_TEST(missing_script_is_a_startup_error)
 }
 END_TEST
 
+START_TEST(second_stop_abandons)
+{
+	uint8_t q[512], r[512];
+	size_t ql;
+	evutil_socket_t s;
+	uint64_t t0;
+
+	start(NULL, "operation_timeout = 60");
+	set_fault("stuck.example", "hang");
+	s = tu_tcp_connect(port);
+	ql = msg("stuck.example", 'C', 4343, q);
+	ck_assert_int_eq(tu_tcp_send_msg(s, q, ql), 0);
+	tu_sleep_ms(300);
+	t0 = tu_now_ms();
+	tu_proc_term(agent);
+	ck_assert_int_eq(tu_proc_wait(agent, 500), -1);   /* the first stop waits for the operation */
+	tu_proc_term(agent);
+	ck_assert_int_eq(tu_tcp_read_msg(s, r, sizeof r, 10000), (long)ql);
+	ck_assert_uint_eq(r[3] & 0x0f, 2);                 /* abandoned: answered SERVFAIL, not dropped */
+	ck_assert_int_eq(tu_proc_wait(agent, 10000), 1);   /* and the exit says work was abandoned */
+	ck_assert_uint_lt(tu_now_ms() - t0, 10000);
+	evutil_closesocket(s);
+	tu_proc_free(agent);
+	free(dir);
+	free(state);
+	free(calls);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -522,6 +551,7 @@ main(void)
 	tcase_add_test(tc, queue_full_answered_at_once);
 	tcase_add_test(tc, stop_answers_in_flight);
 	tcase_add_test(tc, missing_script_is_a_startup_error);
+	tcase_add_test(tc, second_stop_abandons);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
