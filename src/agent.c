@@ -11,9 +11,14 @@
 #include "log.h"
 #include "zoneq.h"
 
+#define DROP_LOG_PER_SECOND 10   /* messages dropped without a reply are logged at most this often */
+
 struct agent {
 	const struct config *cfg;
 	struct zoneq *q;
+	uint64_t drop_second;         /* the second the drop counters are for */
+	unsigned drops_logged;
+	unsigned long drops_quiet;    /* dropped and not logged in that second */
 };
 
 /* One request waiting for its operation. */
@@ -220,13 +225,36 @@ agent_op_done(void *arg, enum zone_result r)
 	free(req);
 }
 
+/* Log a dropped message, at most DROP_LOG_PER_SECOND a second: junk costs no reply, and should not
+ * cost a log line each either. */
+static void
+agent_log_drop(struct agent *a, size_t len, const struct netaddr *peer, const char *transport, const char *why)
+{
+	uint64_t now = compat_monotonic_ms() / 1000;
+	char paddr[NETADDR_TEXT_MAX];
+
+	if (now != a->drop_second) {
+		if (a->drops_quiet)
+			log_warnx("%lu more messages dropped without a reply were not logged", a->drops_quiet);
+		a->drop_second = now;
+		a->drops_logged = 0;
+		a->drops_quiet = 0;
+	}
+	if (a->drops_logged >= DROP_LOG_PER_SECOND) {
+		a->drops_quiet++;
+		return;
+	}
+	a->drops_logged++;
+	log_info("message of %zu octets from %s/%s dropped: %s", len, netaddr_text(peer, paddr, sizeof paddr),
+	    transport, why);
+}
+
 void
 agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netaddr *peer,
     const char *transport, agent_reply_fn *reply, void *arg)
 {
 	struct agent_verdict v;
 	struct agent_req *req;
-	char paddr[NETADDR_TEXT_MAX];
 
 	req = malloc(sizeof *req);
 	if (req == NULL) {
@@ -236,8 +264,7 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 	}
 	agent_classify(a->cfg, wire_parse(msg, len, &req->m) == 0 ? &req->m : NULL, peer, &v);
 	if (v.kind == AGENT_DROP) {
-		log_info("message of %zu octets from %s/%s dropped: %s", len,
-		    netaddr_text(peer, paddr, sizeof paddr), transport, v.why);
+		agent_log_drop(a, len, peer, transport, v.why);
 		free(req);
 		reply(arg, NULL, 0);
 		return;

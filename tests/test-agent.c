@@ -6,6 +6,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "log.h"
 #include "testutil.h"
 #include "zoneq.h"
 
@@ -340,6 +341,37 @@ START_TEST(zone_name_rules)
 }
 END_TEST
 
+static int drop_lines, summary_lines;
+
+static void
+count_lines(enum log_level lvl, const char *module, const char *text)
+{
+	(void)lvl;
+	(void)module;
+	drop_lines += strstr(text, "dropped: unparsable message") != NULL;
+	summary_lines += strstr(text, "more messages dropped without a reply were not logged") != NULL;
+}
+
+/* A flood of junk costs neither replies nor a log line each. */
+START_TEST(drop_logging_is_bounded)
+{
+	uint8_t junk[3] = { 1, 2, 3 };
+	struct got g;
+	int i;
+
+	drop_lines = summary_lines = 0;
+	log_set_sink(count_lines);
+	for (i = 0; i < 1000; i++) {
+		ask(junk, sizeof junk, "192.0.2.7", &g);
+		ck_assert_uint_eq(g.len, 0);
+	}
+	log_set_sink(NULL);
+	ck_assert_int_ge(drop_lines, 1);
+	ck_assert_int_le(drop_lines, 30);          /* 10 a second, and this takes well under 3 s */
+	ck_assert_int_le(summary_lines, 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -355,6 +387,7 @@ main(void)
 	tcase_add_test(tc, only_first_question_acted_on);
 	tcase_add_loop_test(tc, hostile_zone_names_refused, 0, (int)(sizeof hostile / sizeof hostile[0]));
 	tcase_add_test(tc, zone_name_rules);
+	tcase_add_test(tc, drop_logging_is_bounded);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
