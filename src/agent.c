@@ -23,7 +23,6 @@ struct agent {
 
 /* One request waiting for its operation. */
 struct agent_req {
-	struct agent *a;
 	struct wire_msg m;
 	struct netaddr peer;
 	const char *transport;
@@ -277,7 +276,6 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 		free(req);
 		return;
 	}
-	req->a = a;
 	req->peer = *peer;
 	req->transport = transport;
 	req->kind = v.kind;

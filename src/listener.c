@@ -66,7 +66,7 @@ struct listener {
 	size_t n_tcp;
 	struct tcp_conn *conns;
 	size_t n_conns, max_conns;
-	int accept_paused, stopped;
+	int accepting, accept_paused, stopped;
 	struct event *resume;
 	struct timeval recv_timeout;
 };
@@ -84,10 +84,16 @@ set_accepting(struct listener *l, int on)
 	}
 }
 
+/* Enable or disable accept when the decision changes (not on every connection). */
 static void
 update_accepting(struct listener *l)
 {
-	set_accepting(l, !l->stopped && !l->accept_paused && l->n_conns < l->max_conns);
+	int on = !l->stopped && !l->accept_paused && l->n_conns < l->max_conns;
+
+	if (on != l->accepting) {
+		l->accepting = on;
+		set_accepting(l, on);
+	}
 }
 
 /* UDP */
@@ -450,6 +456,7 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 		}
 		evconnlistener_set_error_cb(l->tcp[l->n_tcp], tcp_accept_error);
 		l->n_tcp++;
+		l->accepting = 1;   /* evconnlistener_new starts enabled */
 		log_info("listening on %s (udp, tcp)", at);
 	}
 	return l;
@@ -467,7 +474,7 @@ listener_stop(struct listener *l)
 	l->stopped = 1;
 	for (i = 0; i < l->n_udp; i++)
 		event_del(l->udp[i].ev);
-	set_accepting(l, 0);
+	update_accepting(l);
 	for (c = l->conns; c; c = next) {
 		next = c->next;
 		bufferevent_disable(c->bev, EV_READ);

@@ -121,16 +121,6 @@ tu_udp_query_to(const char *ip, uint16_t port, const void *q, size_t qlen, void 
 	return n < 0 ? -1 : n;
 }
 
-void
-tu_udp_send(uint16_t port, const void *q, size_t qlen)
-{
-	struct sockaddr_in sin = loopback(port);
-	evutil_socket_t s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	sendto(s, q, (int)qlen, 0, (struct sockaddr *)&sin, sizeof sin);
-	evutil_closesocket(s);
-}
-
 evutil_socket_t
 tu_tcp_connect(uint16_t port)
 {

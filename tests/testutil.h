@@ -21,8 +21,6 @@ long tu_udp_query(uint16_t port, const void *q, size_t qlen, void *r, size_t rma
  * (as Designate does). */
 long tu_udp_query_to(const char *ip, uint16_t port, const void *q, size_t qlen, void *r, size_t rmax,
     int timeout_ms);
-/* Send raw bytes over UDP without waiting. */
-void tu_udp_send(uint16_t port, const void *q, size_t qlen);
 /* A blocking TCP connection to 127.0.0.1:port, or COMPAT_INVALID_SOCKET. */
 evutil_socket_t tu_tcp_connect(uint16_t port);
 /* Send all of buf. Returns 0 or -1. */
