@@ -1,0 +1,271 @@
+/* Hash map from byte strings to pointers (open addressing, linear probing) and a string arena. */
+#include "catalog-map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct slot {
+	uint64_t hash;     /* 0 = empty */
+	char *key;
+	size_t len;
+	void *value;
+};
+
+struct catmap {
+	struct slot *slots;
+	size_t cap;        /* a power of two */
+	size_t count;
+};
+
+static uint64_t
+hash_bytes(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	/* final mix so that the low bits, which pick the slot, depend on every octet */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h == 0 ? 1 : h;
+}
+
+struct catmap *
+catmap_new(void)
+{
+	struct catmap *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
+		return NULL;
+	m->cap = 16;
+	m->slots = calloc(m->cap, sizeof *m->slots);
+	if (m->slots == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static struct slot *
+find(const struct catmap *m, const void *key, size_t len, uint64_t h)
+{
+	size_t i = (size_t)h & (m->cap - 1);
+
+	for (;;) {
+		struct slot *s = &m->slots[i];
+
+		if (s->hash == 0)
+			return s;
+		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
+			return s;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+static int
+grow(struct catmap *m)
+{
+	size_t ncap = m->cap * 2, i;
+	struct slot *ns = calloc(ncap, sizeof *ns), *old = m->slots;
+	size_t ocap = m->cap;
+
+	if (ns == NULL)
+		return -1;
+	m->slots = ns;
+	m->cap = ncap;
+	for (i = 0; i < ocap; i++) {
+		if (old[i].hash != 0)
+			*find(m, old[i].key, old[i].len, old[i].hash) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+void *
+catmap_get(const struct catmap *m, const void *key, size_t len)
+{
+	struct slot *s = find(m, key, len, hash_bytes(key, len));
+
+	return s->hash != 0 ? s->value : NULL;
+}
+
+int
+catmap_put(struct catmap *m, const void *key, size_t len, void *value)
+{
+	uint64_t h = hash_bytes(key, len);
+	struct slot *s = find(m, key, len, h);
+	char *k;
+
+	if (s->hash != 0) {
+		s->value = value;
+		return 1;
+	}
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		if (grow(m) != 0)
+			return -1;
+		s = find(m, key, len, h);
+	}
+	k = malloc(len + 1);
+	if (k == NULL)
+		return -1;
+	memcpy(k, key, len);
+	k[len] = '\0';
+	s->hash = h;
+	s->key = k;
+	s->len = len;
+	s->value = value;
+	m->count++;
+	return 0;
+}
+
+void *
+catmap_del(struct catmap *m, const void *key, size_t len)
+{
+	struct slot *s = find(m, key, len, hash_bytes(key, len));
+	size_t i, j;
+	void *v;
+
+	if (s->hash == 0)
+		return NULL;
+	v = s->value;
+	free(s->key);
+	m->count--;
+	/* backward-shift deletion keeps every probe chain unbroken without tombstones */
+	i = (size_t)(s - m->slots);
+	j = i;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & (m->cap - 1);
+		if (m->slots[j].hash == 0)
+			break;
+		home = (size_t)m->slots[j].hash & (m->cap - 1);
+		if (((j - home) & (m->cap - 1)) >= ((j - i) & (m->cap - 1))) {
+			m->slots[i] = m->slots[j];
+			i = j;
+		}
+	}
+	memset(&m->slots[i], 0, sizeof m->slots[i]);
+	return v;
+}
+
+size_t
+catmap_count(const struct catmap *m)
+{
+	return m->count;
+}
+
+int
+catmap_next(const struct catmap *m, size_t *pos, const void **key, size_t *len, void **value)
+{
+	while (*pos < m->cap) {
+		const struct slot *s = &m->slots[(*pos)++];
+
+		if (s->hash != 0) {
+			if (key != NULL)
+				*key = s->key;
+			if (len != NULL)
+				*len = s->len;
+			if (value != NULL)
+				*value = s->value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+catmap_free(struct catmap *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	free(m);
+}
+
+#define ARENA_BLOCK 65536
+
+struct block {
+	struct block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+struct catarena {
+	struct block *head;
+	size_t total;
+};
+
+struct catarena *
+catarena_new(void)
+{
+	return calloc(1, sizeof(struct catarena));
+}
+
+void *
+catarena_alloc(struct catarena *a, size_t len)
+{
+	size_t need = (len + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	struct block *b = a->head;
+	void *p;
+
+	if (need == 0)
+		need = sizeof(max_align_t);
+	if (b == NULL || b->cap - b->used < need) {
+		size_t cap = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+
+		b = malloc(sizeof *b + cap);
+		if (b == NULL)
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->head;
+		a->head = b;
+		a->total += sizeof *b + cap;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	memset(p, 0, need);
+	return p;
+}
+
+char *
+catarena_strndup(struct catarena *a, const void *s, size_t len)
+{
+	char *p = catarena_alloc(a, len + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+size_t
+catarena_size(const struct catarena *a)
+{
+	return a->total;
+}
+
+void
+catarena_free(struct catarena *a)
+{
+	struct block *b, *n;
+
+	if (a == NULL)
+		return;
+	for (b = a->head; b != NULL; b = n) {
+		n = b->next;
+		free(b);
+	}
+	free(a);
+}

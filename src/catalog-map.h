@@ -1,0 +1,38 @@
+/* Hash map from byte strings to pointers, and an arena for the strings: the catalog's member sets. */
+#ifndef MSDNS_CATALOG_MAP_H
+#define MSDNS_CATALOG_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct catmap;
+struct catarena;
+
+/* An empty map. Returns NULL on allocation failure. */
+struct catmap *catmap_new(void);
+/* The value stored under key (len octets, compared exactly), or NULL. */
+void *catmap_get(const struct catmap *m, const void *key, size_t len);
+/* Store value under key; the map keeps its own copy of key. Returns 0 (added), 1 (replaced an
+ * existing value), -1 (allocation failure; the map is unchanged). */
+int catmap_put(struct catmap *m, const void *key, size_t len, void *value);
+/* Remove key. Returns its value, or NULL when absent. */
+void *catmap_del(struct catmap *m, const void *key, size_t len);
+/* Number of keys. */
+size_t catmap_count(const struct catmap *m);
+/* Iterate: start with *pos = 0; returns 1 with key/len/value of the next entry, 0 at the end.
+ * The map must not change during an iteration. */
+int catmap_next(const struct catmap *m, size_t *pos, const void **key, size_t *len, void **value);
+/* Free the map (not the values). */
+void catmap_free(struct catmap *m);
+
+/* An arena: many small copies freed at once. Returns NULL on allocation failure. */
+struct catarena *catarena_new(void);
+/* A NUL-terminated copy of len octets of s, NULL on allocation failure. Freed with the arena. */
+char *catarena_strndup(struct catarena *a, const void *s, size_t len);
+/* len octets of zeroed memory, aligned for any type, NULL on allocation failure. */
+void *catarena_alloc(struct catarena *a, size_t len);
+/* Octets held by the arena (for the log and benchmarks). */
+size_t catarena_size(const struct catarena *a);
+void catarena_free(struct catarena *a);
+
+#endif
