@@ -29,7 +29,17 @@ EOC
 build/src/msdns-agent --config-file "$work/msdns-agent.conf" 2>"$work/agent.log" &
 agent=$!
 trap 'kill $agent 2>/dev/null || true; wait $agent 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q 'listening on' "$work/agent.log" 2>/dev/null && break; sleep 0.05; done
+up=0
+for _ in $(seq 100); do
+  grep -q 'listening on' "$work/agent.log" 2>/dev/null && { up=1; break; }
+  kill -0 $agent 2>/dev/null || break
+  sleep 0.05
+done
+if [ $up -eq 0 ]; then
+  echo "run.sh: the agent did not start; its log:" >&2
+  cat "$work/agent.log" >&2
+  exit 1
+fi
 if [ "${1:-}" = --serve ]; then
   echo "msdns-agent listening on 127.0.0.1:$port (log: $work/agent.log); Ctrl+C stops"
   wait $agent
