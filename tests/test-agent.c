@@ -8,6 +8,7 @@
 #include "config.h"
 #include "log.h"
 #include "testutil.h"
+#include "vectors.h"
 #include "zoneq.h"
 
 /* A backend whose every operation ends with tb.result on the next loop iteration. */
@@ -133,39 +134,20 @@ query(const char *zone, uint16_t flags, uint16_t qtype, uint16_t qclass, int edn
 #define FLAGS_CC 0x7400
 #define FLAGS_NOTIFY 0x2100
 
-struct golden {
-	const char *src, *req, *reply;
-	int backend_calls;
-};
-
-static const struct golden golden[] = {
-	{ "0.0.0.0", "1a7220000001000000000000076578616d706c6503636f6d0000060001",
-	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001", 1 },
-	{ "6.6.6.6", "243520000001000000000000076578616d706c6503636f6d0000060001",
-	  "2435a0050001000000000000076578616d706c6503636f6d0000060001", 0 },
-	{ "0.0.0.0", "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00", 1 },
-	{ "6.6.6.6", "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00", 0 },
-	{ "0.0.0.0", "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00", 1 },
-	{ "6.6.6.6", "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00", 0 },
-};
 
 START_TEST(golden_vectors)
 {
-	const struct golden *v = &golden[_i];
+	const struct tu_golden *v = &tu_golden[_i];
 	uint8_t req[128], want[128];
-	size_t rl = tu_hex(v->req, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want);
+	size_t rl = tu_hex(v->request, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want);
 	struct got g;
 
 	tb.result = ZONE_DONE;
-	ask(req, rl, v->src, &g);
+	ask(req, rl, v->source, &g);
 	ck_assert_uint_eq(g.len, wl);
 	ck_assert_mem_eq(g.buf, want, wl);
-	ck_assert_int_eq(tb.calls, v->backend_calls);
-	if (v->backend_calls)
+	ck_assert_int_eq(tb.calls, v->allowed);
+	if (v->allowed)
 		ck_assert_str_eq(tb.zone, "example.com");
 }
 END_TEST
@@ -379,7 +361,7 @@ main(void)
 	TCase *tc = tcase_create("agent");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, golden_vectors, 0, (int)(sizeof golden / sizeof golden[0]));
+	tcase_add_loop_test(tc, golden_vectors, 0, TU_GOLDEN_N);
 	tcase_add_loop_test(tc, protocol_table, 0, (int)(sizeof table / sizeof table[0]));
 	tcase_add_test(tc, no_reply_cases);
 	tcase_add_test(tc, tsig_signed_no_reply);

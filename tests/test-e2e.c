@@ -5,29 +5,13 @@
 
 #include "compat.h"
 #include "testutil.h"
+#include "vectors.h"
 #include "wire.h"
 
 static char *dir;
 static struct tu_proc *agent;
 static uint16_t port;
 
-static const char *const vectors[][2] = {
-	{ "1a7220000001000000000000076578616d706c6503636f6d0000060001",
-	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001" },
-	{ "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00" },
-	{ "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00" },
-};
-
-static const char *const refused[][2] = {
-	{ "243520000001000000000000076578616d706c6503636f6d0000060001",
-	  "2435a0050001000000000000076578616d706c6503636f6d0000060001" },
-	{ "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00" },
-	{ "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00" },
-};
 
 static void
 start(const char *conf)
@@ -68,10 +52,10 @@ START_TEST(golden_udp_and_tcp)
 	start(CONF_ALLOW_LOOPBACK);
 	for (i = 0; i < 3; i++) {
 		uint8_t req[512], want[512], got[9000];
-		size_t rl = tu_hex(vectors[i][0], req, sizeof req), wl = tu_hex(vectors[i][1], want, sizeof want);
+		size_t rl = tu_hex(tu_golden[2 * i].request, req, sizeof req), wl = tu_hex(tu_golden[2 * i].reply, want, sizeof want);
 		evutil_socket_t s;
 
-		check_udp(vectors[i][0], vectors[i][1]);
+		check_udp(tu_golden[2 * i].request, tu_golden[2 * i].reply);
 		s = tu_tcp_connect(port);
 		ck_assert(s != COMPAT_INVALID_SOCKET);
 		ck_assert_int_eq(tu_tcp_send_msg(s, req, rl), 0);
@@ -89,7 +73,7 @@ START_TEST(golden_not_allowed)
 
 	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\nallow_notify = 192.0.2.1, 10.0.0.0/8\n");
 	for (i = 0; i < 3; i++)
-		check_udp(refused[i][0], refused[i][1]);
+		check_udp(tu_golden[2 * i + 1].request, tu_golden[2 * i + 1].reply);
 	stop();
 }
 END_TEST
@@ -143,7 +127,7 @@ END_TEST
 START_TEST(tcp_half_sent_message)
 {
 	uint8_t req[512], got[512];
-	size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+	size_t rl = tu_hex(tu_golden[2].request, req, sizeof req);
 	evutil_socket_t s, other;
 	long ms;
 
@@ -155,10 +139,10 @@ START_TEST(tcp_half_sent_message)
 	ck_assert_int_eq(tu_send_all(s, req, 10), 0);
 	/* meanwhile others are served */
 	other = tu_tcp_connect(port);
-	tu_hex(vectors[1][0], req, sizeof req);
+	tu_hex(tu_golden[2].request, req, sizeof req);
 	ck_assert_int_eq(tu_tcp_send_msg(other, req, rl), 0);
 	ck_assert_int_eq(tu_tcp_read_msg(other, got, sizeof got, 3000), (long)rl);
-	check_udp(vectors[0][0], vectors[0][1]);
+	check_udp(tu_golden[0].request, tu_golden[0].reply);
 	ms = tu_tcp_wait_closed(s, 5000);
 	ck_assert_msg(ms >= 0 && ms < 2500, "half-sent connection not closed (%ld)", ms);
 	evutil_closesocket(s);
@@ -197,12 +181,12 @@ START_TEST(malformed_then_valid)
 	}
 	memset(big, 0, sizeof big);                 /* larger than the 8192 octets the agent reads */
 	ck_assert_int_eq(tu_udp_query(port, big, sizeof big, got, sizeof got, 150), -1);
-	check_udp(vectors[1][0], vectors[1][1]);
+	check_udp(tu_golden[2].request, tu_golden[2].reply);
 	/* and over TCP: a zero-length message and garbage get no answer, the next valid one does */
 	{
 		evutil_socket_t s = tu_tcp_connect(port);
 		uint8_t req[512];
-		size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+		size_t rl = tu_hex(tu_golden[2].request, req, sizeof req);
 
 		ck_assert_int_eq(tu_send_all(s, "\x00\x00\x00\x03\x01\x02\x03", 7), 0);
 		ck_assert_int_eq(tu_tcp_send_msg(s, req, rl), 0);
@@ -217,7 +201,7 @@ END_TEST
 START_TEST(connection_cap_pauses_accept)
 {
 	uint8_t req[512], got[512];
-	size_t rl = tu_hex(vectors[1][0], req, sizeof req);
+	size_t rl = tu_hex(tu_golden[2].request, req, sizeof req);
 	evutil_socket_t a, b, c;
 
 	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\ntcp_max_connections = 2\n"
@@ -235,7 +219,7 @@ START_TEST(connection_cap_pauses_accept)
 	ck_assert_int_eq(tu_tcp_read_msg(c, got, sizeof got, 500), -1);
 	evutil_closesocket(a);                      /* a slot frees: c is accepted and answered */
 	ck_assert_int_eq(tu_tcp_read_msg(c, got, sizeof got, 3000), (long)rl);
-	check_udp(vectors[0][0], vectors[0][1]);   /* UDP never waited */
+	check_udp(tu_golden[0].request, tu_golden[0].reply);   /* UDP never waited */
 	evutil_closesocket(b);
 	evutil_closesocket(c);
 	stop();
@@ -247,7 +231,7 @@ END_TEST
 START_TEST(slow_reader_does_not_block_others)
 {
 	uint8_t req[512], got[512], batch[64 * 31];
-	size_t rl = tu_hex(vectors[0][0], req, sizeof req), i, sent = 0;
+	size_t rl = tu_hex(tu_golden[0].request, req, sizeof req), i, sent = 0;
 	evutil_socket_t slow, other;
 	int small = 4096;
 	long ms;
@@ -284,7 +268,7 @@ START_TEST(slow_reader_does_not_block_others)
 		sent += (size_t)n;
 	}
 	ck_assert_uint_gt(sent, 100000);   /* far more than the replies a socket buffer holds */
-	check_udp(vectors[1][0], vectors[1][1]);
+	check_udp(tu_golden[2].request, tu_golden[2].reply);
 	other = tu_tcp_connect(port);
 	ck_assert_int_eq(tu_tcp_send_msg(other, req, rl), 0);
 	ck_assert_int_eq(tu_tcp_read_msg(other, got, sizeof got, 3000), (long)rl);
@@ -301,7 +285,7 @@ START_TEST(slow_reader_does_not_block_others)
 	ms = tu_tcp_wait_closed(slow, 5000);   /* what was in flight drains, then the end */
 	ck_assert_int_ge(ms, 0);
 	evutil_closesocket(slow);
-	check_udp(vectors[2][0], vectors[2][1]);
+	check_udp(tu_golden[4].request, tu_golden[4].reply);
 	stop();
 }
 END_TEST
@@ -312,7 +296,7 @@ START_TEST(wildcard_replies_from_destination)
 {
 	static const char *const dests[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
 	uint8_t req[512], got[512];
-	size_t rl = tu_hex(vectors[1][0], req, sizeof req), i;
+	size_t rl = tu_hex(tu_golden[2].request, req, sizeof req), i;
 
 	start("[service:agent]\nlisten = 0.0.0.0:PORT, [::]:PORT\nbackend_driver = fake\n");
 	for (i = 0; i < sizeof dests / sizeof dests[0]; i++) {

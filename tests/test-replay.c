@@ -7,22 +7,9 @@
 #include "config.h"
 #include "replay.h"
 #include "testutil.h"
+#include "vectors.h"
 #include "wire.h"
 
-static const char *const golden[][2] = {
-	{ "1a7220000001000000000000076578616d706c6503636f6d0000060001",
-	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001" },
-	{ "243520000001000000000000076578616d706c6503636f6d0000060001",
-	  "2435a0050001000000000000076578616d706c6503636f6d0000060001" },
-	{ "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00" },
-	{ "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00" },
-	{ "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00" },
-	{ "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00" },
-};
 
 /* What replay_print writes for msg. */
 static char *
@@ -74,7 +61,7 @@ END_TEST
 START_TEST(decode_golden)
 {
 	uint8_t msg[512];
-	size_t n = tu_hex(golden[_i][1], msg, sizeof msg);
+	size_t n = tu_hex(tu_golden[_i].reply, msg, sizeof msg);
 	char *t = printed(msg, n);
 	int create = _i == 2 || _i == 3, del = _i >= 4, refused = _i % 2;
 
@@ -90,7 +77,7 @@ END_TEST
 START_TEST(verdict_golden)
 {
 	uint8_t q[512], r[512];
-	size_t ql = tu_hex(golden[_i][0], q, sizeof q), rl = tu_hex(golden[_i][1], r, sizeof r);
+	size_t ql = tu_hex(tu_golden[_i].request, q, sizeof q), rl = tu_hex(tu_golden[_i].reply, r, sizeof r);
 	const char *why;
 
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), _i % 2 ? REPLAY_BAD_REPLY : REPLAY_OK);
@@ -100,28 +87,28 @@ END_TEST
 START_TEST(verdict_mismatches)
 {
 	uint8_t q[512], r[512];
-	size_t ql = tu_hex(golden[2][0], q, sizeof q), rl;
+	size_t ql = tu_hex(tu_golden[2].request, q, sizeof q), rl;
 	const char *why;
 
-	rl = tu_hex(golden[2][1], r, sizeof r);
+	rl = tu_hex(tu_golden[2].reply, r, sizeof r);
 	r[1] ^= 1;
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
 	ck_assert_ptr_nonnull(strstr(why, "id"));
-	rl = tu_hex(golden[2][1], r, sizeof r);
+	rl = tu_hex(tu_golden[2].reply, r, sizeof r);
 	r[2] &= 0x7f;
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
 	ck_assert_ptr_nonnull(strstr(why, "QR"));
-	rl = tu_hex(golden[2][1], r, sizeof r);
+	rl = tu_hex(tu_golden[2].reply, r, sizeof r);
 	r[13] = 'E';   /* case differs: still the same question */
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_OK);
 	r[14] = 'y';
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
 	ck_assert_ptr_nonnull(strstr(why, "question"));
-	rl = tu_hex(golden[2][1], r, sizeof r);
+	rl = tu_hex(tu_golden[2].reply, r, sizeof r);
 	r[2] = (uint8_t)((r[2] & 0x87) | (4 << 3));   /* opcode NOTIFY */
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
 	ck_assert_ptr_nonnull(strstr(why, "opcode"));
-	rl = tu_hex(golden[2][1], r, sizeof r);
+	rl = tu_hex(tu_golden[2].reply, r, sizeof r);
 	r[3] = 2;
 	ck_assert_int_eq(replay_verdict(q, ql, r, rl, &why), REPLAY_BAD_REPLY);
 	ck_assert_ptr_nonnull(strstr(why, "rcode"));
@@ -448,8 +435,8 @@ main(void)
 	tu_init();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, build_like_the_controller);
-	tcase_add_loop_test(tc, decode_golden, 0, 6);
-	tcase_add_loop_test(tc, verdict_golden, 0, 6);
+	tcase_add_loop_test(tc, decode_golden, 0, TU_GOLDEN_N);
+	tcase_add_loop_test(tc, verdict_golden, 0, TU_GOLDEN_N);
 	tcase_add_test(tc, verdict_mismatches);
 	tcase_add_test(tc, read_inputs);
 	tcase_add_test(tc, print_other_sections_and_garbage);

@@ -3,35 +3,15 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "vectors.h"
 #include "wire.h"
 
-struct vector {
-	const char *req, *reply;
-	unsigned rcode;
-	int aa;
-};
-
-/* PROTOCOL.md §4, with the answer each one got. */
-static const struct vector golden[] = {
-	{ "1a7220000001000000000000076578616d706c6503636f6d0000060001",
-	  "1a72a4000001000000000000076578616d706c6503636f6d0000060001", 0, 1 },
-	{ "243520000001000000000000076578616d706c6503636f6d0000060001",
-	  "2435a0050001000000000000076578616d706c6503636f6d0000060001", 5, 0 },
-	{ "735d70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "735df4000001000000000000076578616d706c6503636f6d00ff02ff00", 0, 1 },
-	{ "8dfd70000001000000000000076578616d706c6503636f6d00ff02ff00",
-	  "8dfdf0050001000000000000076578616d706c6503636f6d00ff02ff00", 5, 0 },
-	{ "3b9970000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "3b99f4000001000000000000076578616d706c6503636f6d00ff03ff00", 0, 1 },
-	{ "e6da70000001000000000000076578616d706c6503636f6d00ff03ff00",
-	  "e6daf0050001000000000000076578616d706c6503636f6d00ff03ff00", 5, 0 },
-};
 
 START_TEST(golden_reply)
 {
-	const struct vector *v = &golden[_i];
+	const struct tu_golden *v = &tu_golden[_i];
 	uint8_t req[512], want[512], got[512];
-	size_t rl = tu_hex(v->req, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want), gl;
+	size_t rl = tu_hex(v->request, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want), gl;
 	struct wire_msg m;
 
 	ck_assert_int_eq(wire_parse(req, rl, &m), 0);
@@ -46,7 +26,7 @@ END_TEST
 START_TEST(parse_fields)
 {
 	uint8_t req[512];
-	size_t rl = tu_hex(golden[2].req, req, sizeof req);
+	size_t rl = tu_hex(tu_golden[2].request, req, sizeof req);
 	struct wire_msg m;
 	char text[WIRE_NAME_TEXT_MAX];
 
@@ -80,7 +60,7 @@ END_TEST
 START_TEST(trailing_garbage)
 {
 	uint8_t req[512];
-	size_t rl = tu_hex(golden[0].req, req, sizeof req);
+	size_t rl = tu_hex(tu_golden[0].request, req, sizeof req);
 	struct wire_msg m;
 
 	req[rl++] = 0;
@@ -101,7 +81,7 @@ header(uint8_t *p, uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
 START_TEST(counts_that_lie)
 {
 	uint8_t req[512];
-	size_t rl = tu_hex(golden[0].req, req, sizeof req);
+	size_t rl = tu_hex(tu_golden[0].request, req, sizeof req);
 	struct wire_msg m;
 	static const int fields[] = { 5, 7, 9, 11 };   /* low octet of qd, an, ns, ar */
 	size_t i;
@@ -337,7 +317,7 @@ main(void)
 	Suite *s = suite_create("wire");
 	TCase *tc = tcase_create("wire");
 
-	tcase_add_loop_test(tc, golden_reply, 0, (int)(sizeof golden / sizeof golden[0]));
+	tcase_add_loop_test(tc, golden_reply, 0, TU_GOLDEN_N);
 	tcase_add_test(tc, parse_fields);
 	tcase_add_test(tc, truncation_every_offset);
 	tcase_add_test(tc, trailing_garbage);
