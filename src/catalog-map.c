@@ -180,6 +180,17 @@ catmap_next(const struct catmap *m, size_t *pos, const void **key, size_t *len, 
 }
 
 void
+catmap_clear(struct catmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	memset(m->slots, 0, m->cap * sizeof *m->slots);
+	m->count = 0;
+}
+
+void
 catmap_free(struct catmap *m)
 {
 	size_t i;

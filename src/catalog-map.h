@@ -22,6 +22,8 @@ size_t catmap_count(const struct catmap *m);
 /* Iterate: start with *pos = 0; returns 1 with key/len/value of the next entry, 0 at the end.
  * The map must not change during an iteration. */
 int catmap_next(const struct catmap *m, size_t *pos, const void **key, size_t *len, void **value);
+/* Remove every key (not the values); the map keeps its room. */
+void catmap_clear(struct catmap *m);
 /* Free the map (not the values). */
 void catmap_free(struct catmap *m);
 

@@ -298,30 +298,10 @@ catalog_records_clear(struct catalog_records *r)
 {
 	size_t pos = 0;
 	void *val;
-	struct catmap *fresh = catmap_new();
 
 	while (catmap_next(r->set, &pos, NULL, NULL, &val))
 		free(val);
-	if (fresh != NULL) {
-		catmap_free(r->set);
-		r->set = fresh;
-	} else {
-		/* no memory for a new map: empty the old one key by key */
-		const void *key;
-		size_t klen;
-
-		pos = 0;
-		while (catmap_next(r->set, &pos, &key, &klen, NULL)) {
-			uint8_t *k = malloc(klen);
-
-			if (k == NULL)
-				break;
-			memcpy(k, key, klen);
-			catmap_del(r->set, k, klen);
-			free(k);
-			pos = 0;
-		}
-	}
+	catmap_clear(r->set);
 	free(r->soa_owner);
 	free(r->soa_rdata);
 	r->soa_owner = r->soa_rdata = NULL;
