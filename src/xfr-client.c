@@ -90,9 +90,9 @@ finish(struct xfr_client *c, enum xfr_status st)
 {
 	c->res.status = st;
 	if (st == XFR_FAILED)
-		c->res.master = NULL;
+		memset(&c->res.master, 0, sizeof c->res.master);
 	else
-		c->res.master = &c->masters[c->mi];
+		c->res.master = c->masters[c->mi];
 	step_close(c);
 	c->done(c->arg, &c->res);
 	client_free(c);

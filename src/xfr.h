@@ -111,7 +111,7 @@ struct xfr_result {
 	enum xfr_kind kind;
 	uint32_t serial, refresh, retry, expire;   /* from the SOA query (set for OK and SAME) */
 	struct xfr_view *view;   /* OK with FULL/INCR: the new full view, now the caller's to free */
-	const struct netaddr *master;   /* the master that answered (NULL when FAILED) */
+	struct netaddr master;   /* the master that answered (family 0 when FAILED) */
 	char why[256];
 };
 
