@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what building and testing msdns-agent needs on Debian bookworm (idempotent; root or sudo).
-# usage: scripts/setup.sh [linux] [lint] [windows] [bench]   (default: linux)
+# usage: scripts/setup.sh [linux] [lint] [windows] [bench] [designate]   (default: linux)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 want=("${@:-linux}")
@@ -11,6 +11,7 @@ for w in "${want[@]}"; do
     lint)    command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
     bench)   pkgs+=(python3-designate) ;;
+    designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
     *) echo "setup.sh: unknown part '$w'" >&2; exit 64 ;;
   esac
 done
@@ -37,5 +38,8 @@ for w in "${want[@]}"; do
   fi
   if [ "$w" = windows ]; then
     bash "$here/xwin-deps.sh"
+  fi
+  if [ "$w" = designate ]; then
+    bash "$here/setup-designate.sh"
   fi
 done

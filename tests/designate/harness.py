@@ -1,0 +1,430 @@
+"""Test harness: a real Designate (2022.2 on the host, 2025.1 in the trixie chroot) and msdns-agent on loopback.
+
+Host side only, standard library only. Everything started here gets its own session (process
+group) and is stopped by that PID; every wait is bounded. The chroot's /proc is mounted in a
+private mount namespace (unshare), so it disappears with the process even if a run dies.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.environ.get('MSDNS_DESIGNATE_ROOT', '/var/tmp/msdns-designate')
+CHROOT = os.path.join(ROOT, 'trixie')
+HOST_PASTE = os.path.join(ROOT, 'bookworm', 'api-paste.ini')
+CHROOT_PASTE = '/opt/msdns-designate/api-paste.ini'
+ANSI = re.compile(r'\x1b\[[0-9;]*m')
+
+T0 = time.monotonic()
+
+
+def say(msg):
+    """One progress line on stderr, with the seconds since the test started."""
+    print('[%6.1fs] %s' % (time.monotonic() - T0, msg), file=sys.stderr, flush=True)
+
+
+def skip(why):
+    """Exit 77 (meson: skipped) with one loud line."""
+    print('SKIP: %s (run: bash scripts/setup.sh designate)' % why, file=sys.stderr, flush=True)
+    sys.exit(77)
+
+
+def require(gen):
+    """Skip unless this generation's Designate and the agent build are present."""
+    for var in ('MSDNS_AGENT', 'MSDNS_PSSIM', 'MSDNS_SCRIPT'):
+        if not os.environ.get(var):
+            skip('%s is not set (run through meson test)' % var)
+    if os.geteuid() != 0 and gen == '2025.1':
+        skip('the 2025.1 suite needs root (chroot, unshare)')
+    if gen == '2022.2':
+        if not os.path.isdir('/usr/lib/python3/dist-packages/designate') or not os.path.isfile(HOST_PASTE):
+            skip('Designate 2022.2 (python3-designate on the host) is not installed')
+    else:
+        if not os.path.isfile(os.path.join(CHROOT, '.msdns-designate-ready')):
+            skip('the Designate 2025.1 chroot %s is missing' % CHROOT)
+        if not shutil.which('unshare'):
+            skip('unshare (util-linux) is missing')
+
+
+def check(cond, what):
+    """Fail the test with a message unless cond holds."""
+    if not cond:
+        raise AssertionError(what)
+    say('ok: ' + what)
+
+
+def wait_for(pred, timeout, what, interval=0.1):
+    """Poll pred() until it returns something true; return it, or fail after timeout seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError('timed out after %.0f s waiting for %s' % (timeout, what))
+        time.sleep(interval)
+
+
+_taken = set()
+
+
+def free_port():
+    """A loopback port free for both TCP and UDP right now."""
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(('127.0.0.1', port))
+        except OSError:
+            continue
+        finally:
+            u.close()
+            s.close()
+        if port not in _taken:
+            _taken.add(port)
+            return port
+    raise RuntimeError('no free port')
+
+
+class Proc:
+    """A child in its own session, output to a log file, stopped by its PID (process group)."""
+
+    def __init__(self, argv, log, env=None, cwd=None):
+        self.log = log
+        with open(log, 'ab') as f:
+            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
+                                      env=env, cwd=cwd, start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, grace=5.0):
+        """SIGTERM the group, SIGKILL after grace seconds; returns the exit status."""
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.p.wait(grace)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)   # whatever is left of the group
+        except ProcessLookupError:
+            pass
+        return self.p.wait(10)
+
+    def text(self):
+        with open(self.log, 'rb') as f:
+            return ANSI.sub('', f.read().decode('utf-8', 'replace'))
+
+    def tail(self, n=60):
+        return '\n'.join(self.text().splitlines()[-n:])
+
+
+def render(template_name, **values):
+    """A pools.yaml from tests/designate/<template_name> with ${name} placeholders filled."""
+    with open(os.path.join(HERE, template_name)) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace('${%s}' % k, str(v))
+    left = re.findall(r'\$\{\w+\}', text)
+    if left:
+        raise ValueError('unfilled placeholders %s in %s' % (left, template_name))
+    return text
+
+
+README_DEFAULTS = {'mdns_port': 5354, 'agent_port': 5358, 'catalog': 'catalog.example.'}
+
+
+def check_readme(template_name):
+    """The README's pools.yaml for this generation is the template filled with the README's values."""
+    with open(os.path.join(TOP, 'README.md')) as f:
+        readme = f.read()
+    want = render(template_name, **README_DEFAULTS).strip('\n')
+    blocks = re.findall(r'```yaml\n(.*?)```', readme, re.S)
+    check(any(b.strip('\n') == want for b in blocks),
+          "README's \"Running under Designate\" shows tests/designate/%s as the tests use it" % template_name)
+
+
+class Designate:
+    """One Designate generation in one process (aio.py): central, worker, mDNS, producer, API."""
+
+    def __init__(self, gen, work, pools_template, **values):
+        self.gen = gen
+        self.mdns_port = free_port()
+        self.api_port = free_port()
+        values.setdefault('mdns_port', self.mdns_port)
+        self.pools = render(pools_template, **values)
+        if gen == '2025.1':
+            os.makedirs(os.path.join(CHROOT, 'tmp'), exist_ok=True)
+            self.dir = tempfile.mkdtemp(prefix='msdns-designate-', dir=os.path.join(CHROOT, 'tmp'))
+            os.chmod(self.dir, 0o755)
+            self.inside = '/tmp/' + os.path.basename(self.dir)   # the same directory seen from the chroot
+            paste = CHROOT_PASTE
+        else:
+            self.dir = os.path.join(work, 'designate')
+            os.makedirs(self.dir, exist_ok=True)
+            self.inside = self.dir
+            paste = HOST_PASTE
+        self.log = os.path.join(work, 'designate-%s.log' % gen)
+        shutil.copy(os.path.join(HERE, 'aio.py'), os.path.join(self.dir, 'aio.py'))
+        with open(os.path.join(self.dir, 'pools.yaml'), 'w') as f:
+            f.write(self.pools)
+        with open(os.path.join(self.dir, 'designate.conf'), 'w') as f:
+            f.write(self.conf(paste))
+        self.proc = None
+        self.api = Api('http://127.0.0.1:%d' % self.api_port)
+
+    def conf(self, paste):
+        d = self.inside
+        return f"""[DEFAULT]
+debug = True
+transport_url = fake:/
+state_path = {d}
+[oslo_concurrency]
+lock_path = {d}/lock
+[storage:sqlalchemy]
+connection = sqlite:///{d}/designate.sqlite
+[service:mdns]
+listen = 127.0.0.1:{self.mdns_port}
+[service:api]
+listen = 127.0.0.1:{self.api_port}
+auth_strategy = noauth
+api_paste_config = {paste}
+enable_api_admin = True
+[service:worker]
+poll_delay = 0
+poll_retry_interval = 1
+poll_max_retries = 5
+poll_timeout = 10
+[producer_task:increment_serial]
+interval = 1
+[producer_task:periodic_exists]
+interval = 3600
+[producer_task:worker_periodic_recovery]
+interval = 3600
+"""
+
+    def argv(self, *args):
+        py = [os.path.join(self.inside, 'aio.py'), '--config-file', os.path.join(self.inside, 'designate.conf')]
+        if self.gen == '2025.1':
+            # A private mount namespace: /proc is mounted for this process only and vanishes with it.
+            return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c',
+                    'mount -t proc proc "$0/proc" && exec chroot "$0" python3 "$@"', CHROOT] + py + list(args)
+        return ['/usr/bin/python3'] + py + list(args)
+
+    def start(self, timeout=90):
+        """Create the database, start the services, wait until the pools file is applied."""
+        t = time.monotonic()
+        if not os.path.exists(os.path.join(self.dir, 'designate.sqlite')):
+            sync = Proc(self.argv('--pools-file', '-', '--ready-file', '-', '--db-sync'), self.log)
+            try:
+                rc = sync.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                sync.stop()
+                raise AssertionError('designate-manage database sync took more than %d s' % timeout)
+            if rc != 0:
+                raise AssertionError('database sync failed (%d):\n%s' % (rc, sync.tail()))
+        ready = os.path.join(self.dir, 'ready')
+        if os.path.exists(ready):
+            os.unlink(ready)
+        extra = ['--widen-dns-opcodes'] if self.gen == '2022.2' else []
+        self.proc = Proc(self.argv('--pools-file', os.path.join(self.inside, 'pools.yaml'),
+                                   '--ready-file', os.path.join(self.inside, 'ready'), *extra), self.log)
+        end = time.monotonic() + timeout
+        while not os.path.exists(ready):
+            if not self.proc.alive() or time.monotonic() > end:
+                self.proc.stop()
+                raise AssertionError('Designate %s did not come up:\n%s' % (self.gen, self.proc.tail()))
+            time.sleep(0.1)
+        self.ready_s = time.monotonic() - t
+        say('Designate %s up in %.1f s (pid %d; mDNS 127.0.0.1:%d, API 127.0.0.1:%d)'
+            % (self.gen, self.ready_s, self.proc.pid, self.mdns_port, self.api_port))
+
+    def stop(self):
+        if self.proc:
+            self.proc.stop()
+            self.proc = None
+
+    def text(self):
+        with open(self.log, 'rb') as f:
+            return ANSI.sub('', f.read().decode('utf-8', 'replace'))
+
+    def cleanup(self):
+        self.stop()
+        if self.gen == '2025.1' and self.dir.startswith(os.path.join(CHROOT, 'tmp') + '/'):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Api:
+    """The Designate v2 API over plain HTTP (auth_strategy = noauth: project noauth-project, admin)."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def req(self, method, path, body=None, ok=(200, 201, 202, 204)):
+        data = json.dumps(body).encode() if body is not None else None
+        r = urllib.request.Request(self.base + path, data=data, method=method,
+                                   headers={'Content-Type': 'application/json', 'Accept': 'application/json'})
+        try:
+            with urllib.request.urlopen(r, timeout=30) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        if status not in ok:
+            raise AssertionError('%s %s: HTTP %d %s' % (method, path, status, raw[:500]))
+        return status, (json.loads(raw) if raw else None)
+
+    def create_zone(self, name, ttl=300):
+        return self.req('POST', '/v2/zones', {'name': name, 'email': 'hostmaster@example.com', 'ttl': ttl})[1]
+
+    def zone(self, zid):
+        """The zone, or None once it is gone (404)."""
+        status, z = self.req('GET', '/v2/zones/' + zid, ok=(200, 404))
+        return z if status == 200 else None
+
+    def zones(self):
+        out, path = [], '/v2/zones?limit=1000'
+        while path:
+            z = self.req('GET', path)[1]
+            out += z['zones']
+            nxt = z.get('links', {}).get('next')
+            path = nxt[len(self.base):] if nxt else None
+        return out
+
+    def delete_zone(self, zid):
+        return self.req('DELETE', '/v2/zones/' + zid)[1]
+
+    def add_recordset(self, zid, name, rtype, records, ttl=300):
+        return self.req('POST', '/v2/zones/%s/recordsets' % zid,
+                        {'name': name, 'type': rtype, 'records': records, 'ttl': ttl})[1]
+
+    def wait_status(self, zid, status, timeout, action=None):
+        """Wait until the zone has this status (and action, when given); return it."""
+        def ok():
+            z = self.zone(zid)
+            if z and z['status'] == 'ERROR':
+                raise AssertionError('zone %s went ERROR: %s' % (z['name'], z))
+            return z if z and z['status'] == status and (action is None or z['action'] == action) else None
+        return wait_for(ok, timeout, 'zone %s %s' % (zid, status), interval=0.25)
+
+
+class Agent:
+    """msdns-agent with the msdns backend; the PowerShell simulator plays Microsoft DNS in <work>/Microsoft DNS."""
+
+    def __init__(self, work, port, masters, extra=''):
+        self.work = work
+        self.port = port
+        self.state = os.path.join(work, 'Microsoft DNS')
+        self.conf = os.path.join(work, 'msdns-agent.conf')
+        self.log = os.path.join(work, 'msdns-agent.log')
+        with open(self.conf, 'w') as f:
+            f.write(f"""[DEFAULT]
+debug = true
+state_dir = {os.path.join(work, 'agent-state')}
+[service:agent]
+listen = 127.0.0.1:{port}
+masters = {masters}
+allow_notify = 127.0.0.1
+backend_driver = msdns
+[backend:agent:msdns]
+powershell = {os.environ['MSDNS_PSSIM']}
+script = {os.environ['MSDNS_SCRIPT']}
+execution_policy = Bypass
+operation_timeout = 30
+max_queued = 5000
+{extra}""")
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        env = dict(os.environ, PSSIM_STATE=self.state, PSSIM_DELAY_MS=os.environ.get('PSSIM_DELAY_MS', '100'))
+        mark = len(self.text()) if os.path.exists(self.log) else 0
+        self.proc = Proc([os.environ['MSDNS_AGENT'], '--config-file', self.conf, '--foreground'], self.log, env=env)
+        wait_for(lambda: 'listening on' in self.text()[mark:] or not self.proc.alive(), 20, 'the agent to listen')
+        if not self.proc.alive():
+            raise AssertionError('msdns-agent did not start:\n' + self.proc.tail())
+        self.starts += 1
+        say('msdns-agent up (pid %d, 127.0.0.1:%d)' % (self.proc.pid, self.port))
+
+    def stop(self):
+        if self.proc:
+            rc = self.proc.stop(grace=35)
+            self.proc = None
+            return rc
+        return None
+
+    def text(self):
+        try:
+            with open(self.log, 'rb') as f:
+                return f.read().decode('utf-8', 'replace')
+        except FileNotFoundError:
+            return ''
+
+    def zones(self):
+        """Microsoft DNS's zones as the simulator keeps them: name -> {type, masters, ...}."""
+        out = {}
+        d = os.path.join(self.state, 'zones')
+        if not os.path.isdir(d):
+            return out
+        for name in os.listdir(d):
+            if '.tmp' in name:
+                continue
+            try:
+                with open(os.path.join(d, name)) as f:
+                    out[name] = dict(line.rstrip('\n').split('=', 1) for line in f if '=' in line)
+            except FileNotFoundError:
+                pass
+        return out
+
+    def calls(self):
+        """Finished simulator runs, in order: (operation, zone, exit code)."""
+        try:
+            with open(os.path.join(self.state, 'calls.log')) as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            w = line.split()
+            if len(w) >= 4 and w[0] == 'end':
+                out.append((w[1], w[2], int(w[3])))
+        return out
+
+    def count(self, op, zone=None):
+        return sum(1 for c in self.calls() if c[0] == op and (zone is None or c[1] == zone))
+
+
+def workdir(name):
+    """A fresh work directory for one test run (kept on failure for the logs)."""
+    base = os.environ.get('MESON_BUILD_ROOT') or tempfile.gettempdir()
+    d = tempfile.mkdtemp(prefix='designate-%s-' % name, dir=base if os.path.isdir(base) else None)
+    return d
+
+
+def run(main):
+    """Run main(); report the logs on failure; exit 0/1."""
+    try:
+        main()
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        print('FAIL', file=sys.stderr)
+        sys.exit(1)
+    print('PASS', file=sys.stderr)
+    sys.exit(0)
