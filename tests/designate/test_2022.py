@@ -69,8 +69,8 @@ def main():
         say('DELETE of a.example done %.1f s after the API request' % (time.monotonic() - t))
         check('a.example' not in agent.zones(), 'a.example is gone from Microsoft DNS')
         check(('Delete', 'a.example', 0) in agent.calls(), 'a Delete run exited 0')
-        wait_for(lambda: api.zone(a['id']) is None or api.zone(a['id'])['status'] == 'DELETED', 60,
-                 'a.example to leave the API')
+        gone = lambda z: z is None or z['status'] == 'DELETED'  # noqa: E731
+        wait_for(lambda: gone(api.zone(a['id'])), 60, 'a.example to leave the API')
         for n in ('b.example', 'c.example'):
             check(api.zone(zones[n]['id'])['status'] == 'ACTIVE' and n in agent.zones(),
                   '%s is still ACTIVE and on Microsoft DNS' % n)
