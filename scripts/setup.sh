@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what building and testing msdns-agent needs on Debian bookworm (idempotent; root or sudo).
-# usage: scripts/setup.sh [linux] [lint] [windows] [bench] [designate]   (default: linux)
+# usage: scripts/setup.sh [linux] [lint] [windows] [bench] [designate] [catalog]   (default: linux)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 want=("${@:-linux}")
@@ -12,6 +12,7 @@ for w in "${want[@]}"; do
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
     bench)   pkgs+=(python3-designate) ;;
     designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
+    catalog) pkgs+=(knot knot-dnsutils) ;;   # a real catalog producer for tests/catz-*.sh
     *) echo "setup.sh: unknown part '$w'" >&2; exit 64 ;;
   esac
 done

@@ -6,6 +6,7 @@
 
 #include <event2/util.h>
 
+#include "catalog-replay.h"
 #include "compat.h"
 #include "config.h"
 #include "netaddr.h"
@@ -34,6 +35,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: msdns-agent-replay [options] create|delete|notify ZONE\n"
 	    "       msdns-agent-replay [options] --hex HEX | --file FILE | -\n"
+	    "       msdns-agent-replay catalog NAME --server IP [--port N] (see catalog --help)\n"
 	    "\n"
 	    "Sends one Designate agent message to msdns-agent and prints the reply dig-style.\n"
 	    "Exit status: 0 valid reply with AA and NOERROR (Designate's success), 1 any other reply,\n"
@@ -302,6 +304,8 @@ main(int argc, char **argv)
 	long i, ok = 0, bad = 0, none = 0;
 	uint64_t tmin = (uint64_t)-1, tmax = 0, tsum = 0;
 
+	if (argc > 1 && strcmp(argv[1], "catalog") == 0)
+		return catalog_replay_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
 	compat_init();

@@ -1,0 +1,285 @@
+/* msdns-agent-replay catalog: AXFR a catalog, interpret it, print members, ignored records, broken reason. */
+#include "catalog-replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "catalog.h"
+#include "catalog-state.h"
+#include "compat.h"
+#include "netaddr.h"
+#include "xfr.h"
+#include "agent.h"
+#include "wire.h"
+
+struct copts {
+	const char *server;
+	long port;
+	const char *name;
+	const char *state;        /* a state file to compare with (read only) */
+	const char *const *suffixes;
+	size_t nsuffixes;
+	double timeout;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: msdns-agent-replay catalog NAME --server IP [--port N] [--timeout S]\n"
+	    "                                  [--state-file F] [--suffix Z]...\n"
+	    "\n"
+	    "Transfers catalog zone NAME (AXFR over TCP) and prints, changing nothing, what msdns-agent makes of\n"
+	    "it (RFC 9432): serial, members, ignored records, the reason it is broken if it is. With a state\n"
+	    "file (state_dir/NAME.state) also which members would be created or adopted, reset, deleted.\n"
+	    "Exit status: 0 valid, 1 broken, 2 no transfer, 64 usage error.\n"
+	    "\n"
+	    "  --server IP        where the catalog is transferred from (default 127.0.0.1)\n"
+	    "  --port N           its port (default 53)\n"
+	    "  --timeout S        seconds for the whole transfer (default 30)\n"
+	    "  --state-file F     the agent's state file of this catalog, read only\n"
+	    "  --suffix Z         an admissible member suffix (member_suffixes); repeatable\n");
+}
+
+/* text as a zone name by the agent's rules (lower case, no trailing dot). Returns 0 or -1. */
+static int
+zone_arg(const char *text, char out[AGENT_ZONE_MAX])
+{
+	uint8_t wire[WIRE_NAME_MAX];
+	size_t len = wire_name_from_text(text, wire);
+
+	return len > 0 ? agent_zone_name(wire, len, out) : -1;
+}
+
+static int
+cusage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "msdns-agent-replay catalog: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see --help)\n");
+	return CATALOG_REPLAY_USAGE;
+}
+
+struct xfer {
+	struct xfr_result res;
+	struct xfr_view *view;
+	int done;
+};
+
+static void
+xfer_done(void *arg, struct xfr_result *r)
+{
+	struct xfer *x = arg;
+
+	x->res = *r;
+	x->view = r->view;
+	r->view = NULL;
+	x->done = 1;
+}
+
+static struct catalog_records *
+records_of(struct xfr_view *view)
+{
+	struct catalog_records *recs = catalog_records_new();
+	const struct zone_rr *rr;
+	size_t n, i;
+
+	if (recs == NULL)
+		return NULL;
+	rr = xfr_view_records(view, &n);
+	for (i = 0; i < n; i++) {
+		if (catalog_records_add(recs, rr[i].owner, rr[i].owner_len, rr[i].type, rr[i].rrclass, rr[i].ttl,
+		    rr[i].rdata, rr[i].rdlen) != 0) {
+			catalog_records_free(recs);
+			return NULL;
+		}
+	}
+	return recs;
+}
+
+/* What the agent would do with view v given its state file. */
+static void
+compare_state(const struct copts *o, const struct catalog_view *v)
+{
+	struct catalog_state *st = catalog_state_new(o->name);
+	char why[512];
+	size_t pos = 0, i, n_create = 0, n_keep = 0, n_reset = 0, n_delete = 0;
+	const char *zone, *label;
+	enum catalog_own how;
+	int r;
+
+	if (st == NULL)
+		return;
+	r = catalog_state_load(st, o->state, why, sizeof why);
+	if (r != 0) {
+		printf(";; state %s: %s: the agent knows no zone as owned: every member would be created or "
+		    "adopted, nothing deleted\n", o->state, r == 1 ? "absent" : why);
+	} else {
+		printf(";; state %s: serial %lu%s, %zu members, %zu zones owned\n", o->state,
+		    (unsigned long)catalog_state_serial(st), catalog_state_valid(st) ? "" : " (none valid yet)",
+		    catalog_state_members(st), catalog_state_owned(st));
+	}
+	for (i = 0; i < catalog_view_count(v); i++) {
+		const struct catalog_member *m = catalog_view_member(v, i);
+		const char *ol = catalog_state_owner(st, m->zone, &how);
+
+		if (ol == NULL) {
+			printf("create-or-adopt %s %s\n", m->label, m->zone);
+			n_create++;
+		} else if (strcmp(ol, m->label) != 0) {
+			printf("reset %s %s (label was %s)\n", m->label, m->zone, ol);
+			n_reset++;
+		} else {
+			n_keep++;
+			if (how == CATALOG_PENDING)
+				printf("create-or-adopt %s %s (pending)\n", m->label, m->zone);
+		}
+	}
+	while (catalog_state_next_owned(st, &pos, &zone, &label, &how)) {
+		if (catalog_view_by_zone(v, zone) == NULL) {
+			printf("delete %s %s\n", label, zone);
+			n_delete++;
+		}
+	}
+	printf(";; would create or adopt %zu, reset %zu, delete %zu; %zu stay as they are\n", n_create, n_reset,
+	    n_delete, n_keep);
+	catalog_state_free(st);
+}
+
+int
+catalog_replay_main(int argc, char **argv)
+{
+	struct copts o;
+	const char **sfx;
+	struct netaddr server;
+	struct event_base *base;
+	struct xfr_req req;
+	struct xfr_client *c;
+	struct xfer x;
+	struct catalog_records *recs;
+	struct catalog_view *v;
+	struct catalog_policy pol;
+	char at[NETADDR_TEXT_MAX], name[AGENT_ZONE_MAX];
+	int i, r;
+	size_t k;
+
+	memset(&o, 0, sizeof o);
+	o.server = "127.0.0.1";
+	o.port = 53;
+	o.timeout = 30;
+	sfx = calloc((size_t)argc + 1, sizeof *sfx);
+	if (sfx == NULL)
+		return CATALOG_REPLAY_USAGE;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int has_val = i + 1 < argc;
+		char *end;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			free(sfx);
+			return 0;
+		} else if (strcmp(a, "--server") == 0 && has_val) {
+			o.server = argv[++i];
+		} else if (strcmp(a, "--port") == 0 && has_val) {
+			o.port = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || o.port < 1 || o.port > 65535)
+				return cusage("--port '%s' is out of range (1-65535)", argv[i]);
+		} else if (strcmp(a, "--timeout") == 0 && has_val) {
+			o.timeout = strtod(argv[++i], &end);
+			if (*argv[i] == '\0' || *end != '\0' || !(o.timeout > 0 && o.timeout <= 3600))
+				return cusage("--timeout '%s' is not a number of seconds (0-3600)", argv[i]);
+		} else if (strcmp(a, "--state-file") == 0 && has_val) {
+			o.state = argv[++i];
+		} else if (strcmp(a, "--suffix") == 0 && has_val) {
+			char *s = malloc(AGENT_ZONE_MAX);
+
+			if (s == NULL || zone_arg(argv[i + 1], s) != 0)
+				return cusage("--suffix '%s' is not a valid zone name", argv[i + 1]);
+			sfx[o.nsuffixes++] = s;
+			i++;
+		} else if (a[0] == '-') {
+			return cusage("unknown option '%s'", a);
+		} else if (o.name == NULL) {
+			if (zone_arg(a, name) != 0)
+				return cusage("catalog name '%s' is not a valid zone name", a);
+			o.name = name;
+		} else {
+			return cusage("unexpected argument '%s'", a);
+		}
+	}
+	o.suffixes = sfx;
+	if (o.name == NULL)
+		return cusage("%s", "a catalog NAME is needed");
+	if (netaddr_parse_ip(o.server, &server) != 0)
+		return cusage("--server '%s' is not an IP address", o.server);
+	server.port = (uint16_t)o.port;
+	compat_init();
+	base = event_base_new();
+	if (base == NULL)
+		return CATALOG_REPLAY_NO_TRANSFER;
+	memset(&req, 0, sizeof req);
+	memset(&x, 0, sizeof x);
+	req.zone = o.name;
+	req.masters = &server;
+	req.nmasters = 1;
+	req.force = 1;
+	req.deadline_ms = (unsigned)(o.timeout * 1000);
+	c = xfr_start(base, &req, xfer_done, &x);
+	if (c == NULL) {
+		fprintf(stderr, "msdns-agent-replay catalog: the transfer cannot start\n");
+		return CATALOG_REPLAY_NO_TRANSFER;
+	}
+	while (!x.done && event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+	netaddr_text(&server, at, sizeof at);
+	if (!x.done || x.res.status != XFR_OK || x.view == NULL) {
+		printf(";; no transfer of %s. from %s: %s\n", o.name, at, x.done ? x.res.why : "no answer");
+		event_base_free(base);
+		return CATALOG_REPLAY_NO_TRANSFER;
+	}
+	recs = records_of(x.view);
+	xfr_view_free(x.view);
+	event_base_free(base);
+	if (recs == NULL) {
+		printf(";; out of memory\n");
+		return CATALOG_REPLAY_NO_TRANSFER;
+	}
+	pol.suffixes = o.suffixes;
+	pol.n_suffixes = o.nsuffixes;
+	r = catalog_interpret(recs, o.name, &pol, &v);
+	if (r < 0) {
+		printf(";; out of memory\n");
+		catalog_records_free(recs);
+		return CATALOG_REPLAY_NO_TRANSFER;
+	}
+	printf(";; catalog %s. from %s: serial %lu, %zu records\n", o.name, at, (unsigned long)x.res.serial,
+	    catalog_records_count(recs));
+	if (r == 1) {
+		printf(";; BROKEN: %s\n;; the agent changes nothing while it is broken; the last valid version "
+		    "stays in force\n", catalog_view_broken(v));
+	} else {
+		printf(";; valid: %zu members, %zu not admitted, %zu other records ignored\n", catalog_view_count(v),
+		    catalog_view_inadmissible(v), catalog_view_ignored(v) - catalog_view_inadmissible(v));
+		for (k = 0; k < catalog_view_count(v); k++) {
+			const struct catalog_member *m = catalog_view_member(v, k);
+
+			printf("member %s %s%s%s\n", m->label, m->zone, m->coo ? " coo " : "", m->coo ? m->coo : "");
+		}
+		for (k = 0; k < catalog_view_notes(v); k++)
+			printf(";; %s\n", catalog_view_note(v, k));
+		if (catalog_view_ignored(v) > catalog_view_notes(v))
+			printf(";; ... %zu more\n", catalog_view_ignored(v) - catalog_view_notes(v));
+		if (o.state != NULL)
+			compare_state(&o, v);
+	}
+	catalog_view_free(v);
+	catalog_records_free(recs);
+	for (k = 0; k < o.nsuffixes; k++)
+		free((char *)sfx[k]);
+	free(sfx);
+	return r == 1 ? CATALOG_REPLAY_BROKEN : CATALOG_REPLAY_VALID;
+}
