@@ -16,7 +16,7 @@
 
 #define QTYPE_IXFR 251
 #define QTYPE_AXFR 252
-#define QUERY_MAX 1024
+#define QUERY_MAX 2048
 
 enum step { STEP_SOA, STEP_IXFR, STEP_AXFR };
 
