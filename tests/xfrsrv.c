@@ -162,7 +162,23 @@ struct sconn {
 	struct srv *s;
 	struct bufferevent *bev;
 	int closing;   /* close once the output is written */
+	struct sconn *next;
 };
+
+/* Close one server-side connection and forget it. */
+static void
+sconn_close(struct sconn *sc)
+{
+	struct sconn **pp;
+
+	for (pp = (struct sconn **)&sc->s->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sc) {
+			*pp = sc->next;
+			break;
+		}
+	bufferevent_free(sc->bev);
+	free(sc);
+}
 
 static void
 srv_send(struct bufferevent *bev, struct mb *m, size_t upto)
@@ -259,8 +275,8 @@ static void
 sconn_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)what;
-	bufferevent_free(bev);
-	free(arg);
+	(void)bev;
+	sconn_close(arg);
 }
 
 static void
@@ -268,10 +284,9 @@ sconn_written(struct bufferevent *bev, void *arg)
 {
 	struct sconn *sc = arg;
 
-	if (sc->closing) {
-		bufferevent_free(bev);
-		free(sc);
-	}
+	(void)bev;
+	if (sc->closing)
+		sconn_close(sc);
 }
 
 static void
@@ -283,6 +298,8 @@ srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 	(void)sa;
 	(void)sl;
 	sc->s = arg;
+	sc->next = sc->s->conns;
+	sc->s->conns = sc;
 	sc->bev = bufferevent_socket_new(sc->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(sc->bev, sconn_read, sconn_written, sconn_event, sc);
 	bufferevent_enable(sc->bev, EV_READ | EV_WRITE);
@@ -313,4 +330,6 @@ srv_stop(struct srv *s)
 	if (s->l)
 		evconnlistener_free(s->l);
 	s->l = NULL;
+	while (s->conns != NULL)
+		sconn_close(s->conns);
 }

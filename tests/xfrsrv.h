@@ -54,11 +54,13 @@ struct srv {
 	int ixfr_had_soa;          /* the IXFR query carried our SOA in its authority section */
 	uint32_t refresh, retry, expire;   /* SOA timers (0: 3600, 600, 86400) */
 	int queries;               /* queries answered or not */
+	void *conns;               /* open connections (closed by srv_stop) */
 };
 
 /* Listen on 127.0.0.1 (s->port, or a free port when 0) on base. */
 void srv_start(struct srv *s, struct event_base *base);
-/* Stop listening (connections are then refused); srv_start listens again on the same port. */
+/* Stop listening (connections are then refused) and close the open ones; srv_start listens again on
+ * the same port. */
 void srv_stop(struct srv *s);
 
 #endif
