@@ -27,7 +27,7 @@ struct agent_req {
 	struct netaddr peer;
 	const char *transport;
 	enum agent_kind kind;
-	char zone[AGENT_ZONE_MAX];
+	char zone[ZONE_NAME_MAX];
 	uint64_t t0;
 	agent_reply_fn *reply;
 	void *arg;
@@ -36,7 +36,7 @@ struct agent_req {
 static const char *const kind_names[] = { "DROP", "REFUSE", "CREATE", "DELETE", "NOTIFY" };
 
 int
-agent_zone_name(const uint8_t *name, size_t len, char out[AGENT_ZONE_MAX])
+agent_zone_name(const uint8_t *name, size_t len, char out[ZONE_NAME_MAX])
 {
 	size_t i = 0, o = 0;
 
@@ -55,7 +55,7 @@ agent_zone_name(const uint8_t *name, size_t len, char out[AGENT_ZONE_MAX])
 				c = (unsigned char)(c - 'A' + 'a');
 			else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
 				return -1;
-			if (o >= AGENT_ZONE_MAX - 1)
+			if (o >= ZONE_NAME_MAX - 1)
 				return -1;
 			out[o++] = (char)c;
 		}
@@ -110,48 +110,50 @@ agent_classify(const struct config *cfg, const struct wire_msg *m, const struct 
 		v->why = "source not in allow_notify";
 		return;
 	}
-	if (agent_zone_name(q->name, q->name_len, v->zone) != 0) {
+	if (agent_zone_name(q->name, q->name_len, v->op.zone) != 0) {
 		v->why = "zone name not acceptable (letters, digits, '-', '_' and dots only; 1-253 characters)";
-		v->zone[0] = '\0';
+		v->op.zone[0] = '\0';
 		return;
 	}
 	if (opcode == WIRE_OPCODE_NOTIFY) {
 		v->kind = AGENT_NOTIFY;
-		v->op = ZONE_OP_REFRESH;
+		v->op.kind = ZONEOP_REFRESH;
 		v->why = "NOTIFY: refresh the secondary zone from the masters";
 	} else if (q->qtype == WIRE_TYPE_CC_CREATE) {
 		v->kind = AGENT_CREATE;
-		v->op = ZONE_OP_CREATE;
+		v->op.kind = ZONEOP_CREATE;
 		v->why = "CREATE: add a secondary zone of our masters (nothing to do when it is there)";
 	} else {
 		v->kind = AGENT_DELETE;
-		v->op = ZONE_OP_DELETE;
+		v->op.kind = ZONEOP_DELETE;
+		if (cfg->delete_unmanaged_zones)
+			v->op.flags |= ZONEOP_F_UNMANAGED;
 		v->why = "DELETE: remove our secondary zone (nothing to do when it is absent)";
 	}
 }
 
 void
-agent_result_reply(enum agent_kind kind, enum zone_result r, unsigned *rcode, int *aa)
+agent_result_reply(enum agent_kind kind, enum zoneop_result r, unsigned *rcode, int *aa)
 {
 	*rcode = WIRE_RCODE_SERVFAIL;
 	*aa = 0;
 	switch (kind) {
 	case AGENT_CREATE:
-		if (r == ZONE_DONE) {
+		if (r == ZONEOP_DONE) {
 			*rcode = WIRE_RCODE_NOERROR;
 			*aa = 1;
 		}
 		break;
 	case AGENT_DELETE:
 		*aa = 1;   /* the original set AA before deleting */
-		if (r == ZONE_DONE || r == ZONE_ABSENT)
+		if (r == ZONEOP_DONE || r == ZONEOP_ABSENT)
 			*rcode = WIRE_RCODE_NOERROR;
 		break;
 	case AGENT_NOTIFY:
-		if (r == ZONE_DONE) {
+		if (r == ZONEOP_DONE) {
 			*rcode = WIRE_RCODE_NOERROR;
 			*aa = 1;
-		} else if (r == ZONE_ABSENT) {
+		} else if (r == ZONEOP_ABSENT) {
 			*rcode = WIRE_RCODE_REFUSED;
 		}
 		break;
@@ -159,6 +161,12 @@ agent_result_reply(enum agent_kind kind, enum zone_result r, unsigned *rcode, in
 		*rcode = WIRE_RCODE_REFUSED;
 		break;
 	}
+}
+
+void
+agent_full_reply(enum agent_kind kind, unsigned *rcode, int *aa)
+{
+	agent_result_reply(kind, ZONEOP_FAILED, rcode, aa);
 }
 
 struct agent *
@@ -180,18 +188,16 @@ agent_free(struct agent *a)
 }
 
 static const char *
-result_detail(enum agent_kind kind, enum zone_result r)
+result_detail(enum agent_kind kind, enum zoneop_result r)
 {
-	if (r == ZONE_NOT_OURS && kind == AGENT_DELETE)
+	if (r == ZONEOP_NOT_OURS && kind == AGENT_DELETE)
 		return "the zone is not ours (not a file-backed secondary of our masters); not deleted; "
 		    "set [backend:agent:msdns] delete_unmanaged_zones = true to allow";
-	if (r == ZONE_NOT_OURS)
+	if (r == ZONEOP_NOT_OURS)
 		return "the zone exists but is not a file-backed secondary zone; not changed";
-	if (r == ZONE_ABSENT && kind == AGENT_NOTIFY)
+	if (r == ZONEOP_ABSENT && kind == AGENT_NOTIFY)
 		return "zone does not exist";
-	if (r == ZONE_BUSY)
-		return "queue full (max_queued)";
-	return zone_result_name(r);
+	return zoneop_result_name(r);
 }
 
 /* Log the request's one INFO line and send its reply. */
@@ -212,12 +218,14 @@ agent_answer(const struct wire_msg *m, const struct netaddr *peer, const char *t
 }
 
 static void
-agent_op_done(void *arg, enum zone_result r)
+agent_op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
 	struct agent_req *req = arg;
 	unsigned rcode;
 	int aa;
 
+	(void)zones;
+	(void)n;
 	agent_result_reply(req->kind, r, &rcode, &aa);
 	agent_answer(&req->m, &req->peer, req->transport, req->kind, req->zone, rcode, aa,
 	    result_detail(req->kind, r), compat_monotonic_ms() - req->t0, req->reply, req->arg);
@@ -279,9 +287,17 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 	req->peer = *peer;
 	req->transport = transport;
 	req->kind = v.kind;
-	memcpy(req->zone, v.zone, sizeof req->zone);
+	memcpy(req->zone, v.op.zone, sizeof req->zone);
 	req->t0 = compat_monotonic_ms();
 	req->reply = reply;
 	req->arg = arg;
-	zoneq_submit(a->q, v.op, v.zone, agent_op_done, req);
+	if (zoneq_submit(a->q, &v.op, agent_op_done, req) == ZONEQ_FULL) {
+		unsigned rcode;
+		int aa;
+
+		agent_full_reply(v.kind, &rcode, &aa);
+		agent_answer(&req->m, peer, transport, v.kind, v.op.zone, rcode, aa, "queue full (max_queued)", 0, reply,
+		    arg);
+		free(req);
+	}
 }

@@ -5,15 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
 #include "netaddr.h"
 #include "wire.h"
+#include "zoneop.h"
 
 struct config;
 struct zoneq;
 struct agent;
 
-#define AGENT_ZONE_MAX 254
 #define AGENT_REPLY_MAX 8192
 
 /* What a message asks for, decided before anything runs. */
@@ -28,8 +27,8 @@ enum agent_kind {
 struct agent_verdict {
 	enum agent_kind kind;
 	const char *why;                /* for the log and --explain */
-	enum zone_op op;                /* CREATE/DELETE/NOTIFY: the operation */
-	char zone[AGENT_ZONE_MAX];      /* CREATE/DELETE/NOTIFY: validated, lower case, no trailing dot */
+	struct zoneop op;               /* CREATE/DELETE/NOTIFY: the operation (zone validated, lower case,
+	                                 * no trailing dot; masters ""; flags as the configuration says) */
 };
 
 /* Called with the reply to send (len 0: send nothing). May run before agent_handle returns. */
@@ -38,12 +37,14 @@ typedef void agent_reply_fn(void *arg, const uint8_t *reply, size_t len);
 /* Validate a wire name as a zone for the command line (letters, digits, '-', '_', dot-separated
  * labels, 1..253 characters, no leading '-') and write it lower case without the trailing dot.
  * Returns 0, or -1 when it is not acceptable. */
-int agent_zone_name(const uint8_t *name, size_t len, char out[AGENT_ZONE_MAX]);
+int agent_zone_name(const uint8_t *name, size_t len, char out[ZONE_NAME_MAX]);
 /* Decide what the parsed message m from peer asks for (m == NULL: unparsable). */
 void agent_classify(const struct config *cfg, const struct wire_msg *m, const struct netaddr *peer,
     struct agent_verdict *v);
 /* The answer to a request of kind after its operation ended with r. */
-void agent_result_reply(enum agent_kind kind, enum zone_result r, unsigned *rcode, int *aa);
+void agent_result_reply(enum agent_kind kind, enum zoneop_result r, unsigned *rcode, int *aa);
+/* The answer to a request the queue did not accept (full): SERVFAIL, AA as for a failure. */
+void agent_full_reply(enum agent_kind kind, unsigned *rcode, int *aa);
 
 /* An agent answering by cfg and running operations through q. Returns NULL on allocation failure. */
 struct agent *agent_new(const struct config *cfg, struct zoneq *q);

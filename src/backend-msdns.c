@@ -1,6 +1,6 @@
 /* The msdns backend: each zone operation is one run of scripts/msdns-zone.ps1 under powershell.exe. */
 #define LOG_MODULE "msdns"
-#include "backend.h"
+#include "backend-msdns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,55 +13,24 @@
 #include "msdns.h"
 #include "spawner.h"
 
+#define LIST_MAX_ZONES 100000   /* a List printing more is taken as failed, not trusted in part */
+
 struct msdns {
 	const struct config *cfg;
 	struct spawner *sp;
 };
 
 struct msdns_op {
-	enum zone_op op;
-	char zone[256];
-	backend_done_fn *done;
+	struct zoneop op;
+	zoneop_done_fn *done;
 	void *arg;
+	struct zoneop_zone *zones;   /* LIST: the zones read so far */
+	size_t nzones, cap;
+	const char *list_broken;     /* LIST: why its output cannot be trusted, or NULL */
 };
 
-size_t
-msdns_argv(const struct config *cfg, enum zone_op op, const char *zone, const char *argv[MSDNS_ARGV_MAX],
-    char *masters, size_t masters_len)
-{
-	size_t n = 0, i, o = 0;
-
-	argv[n++] = cfg->powershell;
-	argv[n++] = "-NoLogo";
-	argv[n++] = "-NoProfile";
-	argv[n++] = "-NonInteractive";
-	argv[n++] = "-ExecutionPolicy";
-	argv[n++] = cfg->execution_policy;
-	argv[n++] = "-File";
-	argv[n++] = cfg->script;
-	argv[n++] = "-Operation";
-	argv[n++] = zone_op_name(op);
-	argv[n++] = "-Zone";
-	argv[n++] = zone;
-	if ((op == ZONE_OP_CREATE || op == ZONE_OP_DELETE) && cfg->n_masters > 0 && masters_len > 0) {
-		masters[0] = '\0';
-		for (i = 0; i < cfg->n_masters; i++) {
-			char ip[NETADDR_TEXT_MAX];
-
-			o += (size_t)snprintf(masters + o, o < masters_len ? masters_len - o : 0, "%s%s", i ? "," : "",
-			    netaddr_ip_text(&cfg->masters[i], ip, sizeof ip));
-		}
-		argv[n++] = "-Masters";
-		argv[n++] = masters;
-	}
-	if (op == ZONE_OP_DELETE && cfg->delete_unmanaged_zones)
-		argv[n++] = "-DeleteUnmanaged";
-	argv[n] = NULL;
-	return n;
-}
-
 int
-msdns_check_paths(const struct config *cfg, FILE *err)
+backend_msdns_check_paths(const struct config *cfg, FILE *err)
 {
 	const struct {
 		const char *key, *path;
@@ -82,72 +51,104 @@ msdns_check_paths(const struct config *cfg, FILE *err)
 	return problems;
 }
 
-enum zone_result
-msdns_result(enum spawn_end how, long code, const char **why)
+/* A LIST's output line: "zone=..." lines are its zones; every other line is only logged. */
+static void
+msdns_line(void *arg, const char *line, size_t len, int cut)
 {
-	*why = NULL;
-	switch (how) {
-	case SPAWN_TIMEOUT:
-		*why = "killed at operation_timeout";
-		return ZONE_TIMEOUT;
-	case SPAWN_CRASHED:
-		*why = "PowerShell crashed";
-		return ZONE_FAILED;
-	case SPAWN_KILLED:
-		*why = "stopped with the agent";
-		return ZONE_FAILED;
-	case SPAWN_EXITED:
-		break;
+	struct msdns_op *o = arg;
+	struct zoneop_zone z;
+
+	if (o->op.kind != ZONEOP_LIST || o->list_broken)
+		return;
+	if (line == NULL) {
+		o->list_broken = "output was lost";
+		return;
 	}
-	switch (code) {
-	case MSDNS_EXIT_OK: return ZONE_DONE;
-	case MSDNS_EXIT_ABSENT: return ZONE_ABSENT;
-	case MSDNS_EXIT_NOT_OURS: return ZONE_NOT_OURS;
-	case MSDNS_EXIT_BAD_ARGS:
-		*why = "the script rejected its arguments (exit 4)";
-		return ZONE_FAILED;
-	case MSDNS_EXIT_UNREACHABLE:
-		*why = "DNS Server unreachable or access denied (exit 5): is the DNS Server service running, "
-		    "and may the service account manage it?";
-		return ZONE_FAILED;
-	default:
-		*why = "the script failed (see its output above)";
-		return ZONE_FAILED;
+	if (len < 5 || memcmp(line, "zone=", 5) != 0)
+		return;
+	if (cut || msdns_parse_zone(line, len, &z) != 0) {
+		o->list_broken = "a zone line is not zone=NAME type=TYPE ds=0|1 masters=IP,IP|-";
+		return;
 	}
+	if (o->nzones == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		struct zoneop_zone *nz;
+
+		if (cap > LIST_MAX_ZONES || (nz = realloc(o->zones, cap * sizeof *nz)) == NULL) {
+			o->list_broken = "too many zones (or out of memory)";
+			return;
+		}
+		o->zones = nz;
+		o->cap = cap;
+	}
+	o->zones[o->nzones++] = z;
 }
 
 static void
 msdns_child_done(void *arg, enum spawn_end how, long code)
 {
 	struct msdns_op *o = arg;
-	const char *why;
-	enum zone_result r = msdns_result(how, code, &why);
+	const char *name = zoneop_kind_name(o->op.kind), *zone = o->op.kind == ZONEOP_LIST ? "-" : o->op.zone;
+	const char *why = NULL;
+	enum zoneop_result r;
 
-	if (why && how == SPAWN_EXITED)
-		log_warnx("%s %s: %s (exit %ld)", zone_op_name(o->op), o->zone, why, code);
-	else if (why)
-		log_warnx("%s %s: %s", zone_op_name(o->op), o->zone, why);
-	o->done(o->arg, r);
+	switch (how) {
+	case SPAWN_TIMEOUT:
+		why = "killed at operation_timeout";
+		r = ZONEOP_TIMEOUT;
+		break;
+	case SPAWN_CRASHED:
+		why = "PowerShell crashed";
+		r = ZONEOP_FAILED;
+		break;
+	case SPAWN_KILLED:
+		why = "stopped with the agent";
+		r = ZONEOP_FAILED;
+		break;
+	case SPAWN_EXITED:
+	default:
+		r = msdns_exit_result(code, &why);
+		if (why)
+			log_warnx("%s %s: %s (exit %ld)", name, zone, why, code);
+		why = NULL;
+		break;
+	}
+	if (why)
+		log_warnx("%s %s: %s", name, zone, why);
+	if (r == ZONEOP_DONE && o->list_broken) {
+		log_warnx("%s: %s; the list is not used", name, o->list_broken);
+		r = ZONEOP_FAILED;
+	}
+	if (r == ZONEOP_DONE && o->op.kind == ZONEOP_LIST)
+		o->done(o->arg, r, o->zones, o->nzones);
+	else
+		o->done(o->arg, r, NULL, 0);
+	free(o->zones);
 	free(o);
 }
 
 static int
-msdns_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, void *arg)
+msdns_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg)
 {
 	struct msdns *m = impl;
 	struct msdns_op *o = calloc(1, sizeof *o);
+	const struct msdns_program prog = { m->cfg->powershell, m->cfg->script, m->cfg->execution_policy };
 	const char *argv[MSDNS_ARGV_MAX];
 	char masters[CONFIG_MAX_ADDRS * (NETADDR_TEXT_MAX + 1)], tag[300];
 
 	if (o == NULL)
 		return -1;
-	o->op = op;
-	snprintf(o->zone, sizeof o->zone, "%s", zone);
+	o->op = *op;
 	o->done = done;
 	o->arg = arg;
-	msdns_argv(m->cfg, op, zone, argv, masters, sizeof masters);
-	snprintf(tag, sizeof tag, "%s %s", zone_op_name(op), zone);
-	if (spawn_start(m->sp, argv, (unsigned)(m->cfg->operation_timeout * 1000), tag, msdns_child_done, o) != 0) {
+	if (*op->masters)
+		snprintf(masters, sizeof masters, "%s", op->masters);
+	else
+		config_masters_text(m->cfg, masters, sizeof masters);
+	msdns_argv(&prog, &o->op, masters, argv);
+	snprintf(tag, sizeof tag, "%s %s", zoneop_kind_name(op->kind), op->kind == ZONEOP_LIST ? "-" : op->zone);
+	if (spawn_start(m->sp, argv, (unsigned)(m->cfg->operation_timeout * 1000), tag, msdns_line, msdns_child_done,
+	    o) != 0) {
 		free(o);
 		return -1;
 	}
@@ -177,7 +178,7 @@ backend_msdns_new(struct event_base *base, const struct config *cfg)
 		return NULL;
 	}
 	m->cfg = cfg;
-	if (msdns_check_paths(cfg, stderr) > 0) {
+	if (backend_msdns_check_paths(cfg, stderr) > 0) {
 		log_error("msdns backend: the PowerShell program or the script cannot be read (see above)");
 		msdns_free(m);
 		return NULL;

@@ -612,7 +612,7 @@ check_members(struct scan *s, const struct catalog_policy *pol)
 		return -1;
 	while (catmap_next(s->labels, &pos, NULL, NULL, &val)) {
 		struct acc *a = val;
-		char lt[WIRE_LABEL_MAX * 4 + 1], zt[WIRE_NAME_TEXT_MAX], zone[AGENT_ZONE_MAX], coo[AGENT_ZONE_MAX];
+		char lt[WIRE_LABEL_MAX * 4 + 1], zt[WIRE_NAME_TEXT_MAX], zone[ZONE_NAME_MAX], coo[ZONE_NAME_MAX];
 		struct acc *other;
 
 		catalog_label_text(a->label, a->label_len, lt, sizeof lt);

@@ -54,7 +54,7 @@ config_defaults(struct config *cfg)
 	cfg->tcp_backlog = 100;
 	cfg->tcp_recv_timeout = 0.5;
 	cfg->tcp_max_connections = 256;
-	snprintf(cfg->backend_driver, sizeof cfg->backend_driver, "msdns");
+	cfg->backend_driver = CONFIG_BACKEND_MSDNS;
 	snprintf(cfg->powershell, sizeof cfg->powershell,
 	    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
 	snprintf(cfg->script, sizeof cfg->script, "C:\\Program Files\\msdns-agent\\scripts\\msdns-zone.ps1");
@@ -262,10 +262,12 @@ handle_agent(struct parse_ctx *x, const char *k, const char *v)
 		else
 			set_string(x, k, v, c->transfer_source, sizeof c->transfer_source);
 	} else if (strcmp(k, "backend_driver") == 0) {
-		if (strcmp(v, "msdns") != 0 && strcmp(v, "fake") != 0)
-			ctx_problem(x, 1, "backend_driver: '%s' is not one of msdns, fake", v);
+		if (strcmp(v, "msdns") == 0)
+			c->backend_driver = CONFIG_BACKEND_MSDNS;
+		else if (strcmp(v, "fake") == 0)
+			c->backend_driver = CONFIG_BACKEND_FAKE;
 		else
-			set_string(x, k, v, c->backend_driver, sizeof c->backend_driver);
+			ctx_problem(x, 1, "backend_driver: '%s' is not one of msdns, fake", v);
 	} else if (strcmp(k, "workers") == 0 || strcmp(k, "threads") == 0) {
 		ctx_problem(x, 0, "%s: has no effect on this agent (one event loop)", k);
 	} else {
@@ -426,12 +428,33 @@ config_validate(const struct config *cfg, const char *name, FILE *err)
 {
 	int errors = 0;
 
-	if (strcmp(cfg->backend_driver, "msdns") == 0 && cfg->n_masters == 0) {
+	if (cfg->backend_driver == CONFIG_BACKEND_MSDNS && cfg->n_masters == 0) {
 		fprintf(err, "%s: error: [service:agent] masters: Missing agent AXFR masters "
 		    "(required by backend_driver = msdns)\n", name);
 		errors++;
 	}
 	return errors;
+}
+
+int
+config_masters_text(const struct config *cfg, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	if (len == 0)
+		return -1;
+	out[0] = '\0';
+	for (i = 0; i < cfg->n_masters; i++) {
+		char ip[NETADDR_TEXT_MAX];
+		int n = snprintf(out + o, len - o, "%s%s", i ? "," : "", netaddr_ip_text(&cfg->masters[i], ip, sizeof ip));
+
+		if (n < 0 || (size_t)n >= len - o) {
+			out[o] = '\0';
+			return -1;
+		}
+		o += (size_t)n;
+	}
+	return 0;
 }
 
 int

@@ -15,6 +15,8 @@ struct config_prefix {
 	unsigned bits;
 };
 
+enum config_backend { CONFIG_BACKEND_MSDNS, CONFIG_BACKEND_FAKE };
+
 struct config {
 	/* [DEFAULT] */
 	int debug;
@@ -31,7 +33,7 @@ struct config {
 	double tcp_recv_timeout;       /* seconds */
 	int tcp_max_connections;
 	char transfer_source[64];
-	char backend_driver[16];       /* "msdns" or "fake" */
+	enum config_backend backend_driver;
 	/* [backend:agent:msdns] */
 	char powershell[512];
 	char script[512];
@@ -51,6 +53,8 @@ int config_load(struct config *cfg, const char *path, FILE *err);
 int config_load_string(struct config *cfg, const char *text, const char *name, FILE *err);
 /* Checks that need the whole file (e.g. masters for msdns), printed to err. Returns the error count. */
 int config_validate(const struct config *cfg, const char *name, FILE *err);
+/* Write cfg's masters as comma-separated IPs (no ports) to out. Returns 0, or -1 when they do not fit. */
+int config_masters_text(const struct config *cfg, char *out, size_t len);
 /* Whether addr is allowed to send by allow_notify (an empty list allows everyone). */
 int config_allowed(const struct config *cfg, const struct netaddr *addr);
 

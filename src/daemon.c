@@ -7,6 +7,8 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "backend-fake.h"
+#include "backend-msdns.h"
 #include "backend.h"
 #include "compat.h"
 #include "config.h"
@@ -29,6 +31,19 @@ struct daemon {
 	uint64_t deadline;
 	int stopping, abandoned;
 };
+
+/* The backend named by cfg->backend_driver: the one place that chooses. */
+static struct backend *
+daemon_backend(struct event_base *base, const struct config *cfg)
+{
+	switch (cfg->backend_driver) {
+	case CONFIG_BACKEND_FAKE:
+		return backend_fake_new(base);
+	case CONFIG_BACKEND_MSDNS:
+	default:
+		return backend_msdns_new(base, cfg);
+	}
+}
 
 static void
 drain_check(evutil_socket_t fd, short what, void *arg)
@@ -89,7 +104,7 @@ daemon_new(const struct config *cfg)
 	lim.max_queued = (unsigned)cfg->max_queued;
 	lim.max_waiters = 0;
 	if ((d->base = event_base_new()) == NULL ||
-	    (d->backend = backend_from_config(d->base, cfg)) == NULL ||
+	    (d->backend = daemon_backend(d->base, cfg)) == NULL ||
 	    (d->q = zoneq_new(d->base, d->backend, &lim)) == NULL ||
 	    (d->agent = agent_new(cfg, d->q)) == NULL ||
 	    (d->stop_ev = event_new(d->base, -1, 0, stop_now, d)) == NULL ||

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend-msdns.h"
 #include "compat.h"
 #include "config.h"
 #include "log.h"
-#include "msdns.h"
 #include "service.h"
 #include "version.h"
 
@@ -92,8 +92,8 @@ main(int argc, char **argv)
 	if (path == NULL)
 		path = service_default_config();
 	errors = load_config(&cfg, path, check);
-	if (check && errors == 0 && strcmp(cfg.backend_driver, "msdns") == 0)
-		errors += msdns_check_paths(&cfg, stderr);
+	if (check && errors == 0 && cfg.backend_driver == CONFIG_BACKEND_MSDNS)
+		errors += backend_msdns_check_paths(&cfg, stderr);
 	if (check) {
 		if (errors == 0)
 			printf("%s: OK\n", path);

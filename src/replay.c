@@ -254,25 +254,27 @@ replay_verdict(const uint8_t *req, size_t reqlen, const uint8_t *reply, size_t r
 static void
 explain_outcomes(FILE *f, enum agent_kind kind)
 {
-	static const enum zone_result results[] = { ZONE_DONE, ZONE_ABSENT, ZONE_NOT_OURS, ZONE_FAILED, ZONE_TIMEOUT,
-		ZONE_BUSY };
+	static const enum zoneop_result results[] = { ZONEOP_DONE, ZONEOP_ABSENT, ZONEOP_NOT_OURS, ZONEOP_FAILED,
+		ZONEOP_TIMEOUT };
 	static const char *const sayings[] = {
 		"the operation succeeds (script exit 0)", "the zone is absent (exit 2)",
 		"the zone is not ours (exit 3)", "the script fails (exit 1, 4, 5) or crashes",
-		"it runs past operation_timeout", "the queue is full (max_queued)" };
+		"it runs past operation_timeout" };
+	unsigned rcode;
+	int aa;
+	char b[16];
 	size_t i;
 
 	fprintf(f, ";; it answers:\n");
 	for (i = 0; i < sizeof results / sizeof results[0]; i++) {
-		unsigned rcode;
-		int aa;
-		char b[16];
-
-		if (kind != AGENT_NOTIFY && results[i] == ZONE_ABSENT)
+		if (kind != AGENT_NOTIFY && results[i] == ZONEOP_ABSENT)
 			continue;
 		agent_result_reply(kind, results[i], &rcode, &aa);
 		fprintf(f, ";;   %-8s%s when %s\n", wire_rcode_name(rcode, b, sizeof b), aa ? " AA" : "   ", sayings[i]);
 	}
+	agent_full_reply(kind, &rcode, &aa);
+	fprintf(f, ";;   %-8s%s when %s\n", wire_rcode_name(rcode, b, sizeof b), aa ? " AA" : "   ",
+	    "the queue is full (max_queued)");
 }
 
 int
@@ -302,15 +304,17 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		fprintf(f, ";; the agent answers REFUSED (no AA) for %s and starts nothing: %s\n", zone, v.why);
 		return REPLAY_BAD_REPLY;
 	}
-	fprintf(f, ";; %s of zone %s: %s\n", kinds[v.kind], v.zone, v.why);
-	if (strcmp(cfg->backend_driver, "fake") == 0) {
+	fprintf(f, ";; %s of zone %s: %s\n", kinds[v.kind], v.op.zone, v.why);
+	if (cfg->backend_driver == CONFIG_BACKEND_FAKE) {
 		fprintf(f, ";; backend fake: nothing runs; every operation succeeds\n");
 	} else {
+		const struct msdns_program prog = { cfg->powershell, cfg->script, cfg->execution_policy };
 		const char *argv[MSDNS_ARGV_MAX];
 		char masters[CONFIG_MAX_ADDRS * (NETADDR_TEXT_MAX + 1)], line[4096];
 		size_t i;
 
-		msdns_argv(cfg, v.op, v.zone, argv, masters, sizeof masters);
+		config_masters_text(cfg, masters, sizeof masters);
+		msdns_argv(&prog, &v.op, masters, argv);
 		fprintf(f, ";; it starts, with a timeout of %.1f s:\n", cfg->operation_timeout);
 		if (cmdline_quote(argv, line, sizeof line) > 0)
 			fprintf(f, ";;   %s\n", line);

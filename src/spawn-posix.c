@@ -159,7 +159,7 @@ spawner_new(struct event_base *base)
 
 int
 spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, const char *tag,
-    spawn_done_fn *done, void *arg)
+    spawn_line_fn *line, spawn_done_fn *done, void *arg)
 {
 	struct child *c = calloc(1, sizeof *c);
 	posix_spawn_file_actions_t fa;
@@ -205,7 +205,7 @@ spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, co
 	c->fd = p[0];
 	c->done = done;
 	c->arg = arg;
-	spawnlog_init(&c->out, tag);
+	spawnlog_init(&c->out, tag, line, arg);
 	evutil_make_socket_nonblocking(c->fd);
 	c->rd = event_new(s->base, c->fd, EV_READ | EV_PERSIST, child_readable, c);
 	c->timer = evtimer_new(s->base, child_timeout, c);

@@ -32,6 +32,7 @@ struct child {
 	DWORD code;
 	volatile LONG finished;
 	int timed_out;
+	spawn_line_fn *on_line;
 	spawn_done_fn *done;
 	void *arg;
 };
@@ -93,10 +94,12 @@ child_end(struct child *c, int killed)
 
 	WaitForSingleObject(c->thread, INFINITE);
 	CloseHandle(c->thread);
-	spawnlog_init(&l, c->tag);
+	spawnlog_init(&l, c->tag, c->on_line, c->arg);
 	spawnlog_feed(&l, c->out, c->outlen);
 	l.dropped += c->dropped;
 	spawnlog_flush(&l);
+	if (c->dropped && c->on_line)
+		c->on_line(c->arg, NULL, 0, 1);   /* output past OUT_MAX was lost */
 	if (killed)
 		how = SPAWN_KILLED;
 	else if (c->timed_out)
@@ -175,7 +178,7 @@ make_job(void)
 
 int
 spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, const char *tag,
-    spawn_done_fn *done, void *arg)
+    spawn_line_fn *on_line, spawn_done_fn *done, void *arg)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
 	STARTUPINFOEXW si;
@@ -252,6 +255,7 @@ spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, co
 	c->process = pi.hProcess;
 	c->pid = pi.dwProcessId;
 	c->pipe = rd;
+	c->on_line = on_line;
 	c->done = done;
 	c->arg = arg;
 	c->timer = evtimer_new(s->base, child_timeout, c);

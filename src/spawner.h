@@ -2,6 +2,8 @@
 #ifndef MSDNS_SPAWNER_H
 #define MSDNS_SPAWNER_H
 
+#include <stddef.h>
+
 struct event_base;
 struct spawner;
 
@@ -12,16 +14,20 @@ enum spawn_end {
 	SPAWN_KILLED,    /* killed because the spawner was freed */
 };
 
+/* Called with each line a child writes (stdout and stderr; without its LF and trailing CR; cut to
+ * SPAWNLOG_LINE octets, then cut is 1), before its spawn_done_fn; line is valid during the call.
+ * line NULL (cut 1): output was lost after the lines given. */
+typedef void spawn_line_fn(void *arg, const char *line, size_t len, int cut);
 /* Called once per child, from the event loop, after its output was logged. */
 typedef void spawn_done_fn(void *arg, enum spawn_end how, long code);
 
 /* A spawner for children whose ends are reported on base. Returns NULL on failure. */
 struct spawner *spawner_new(struct event_base *base);
 /* Start argv[0] with argv (NULL-terminated), killing its whole tree after timeout_ms; each line it
- * writes to stdout or stderr is logged under tag. Returns 0, or -1 when it could not start (logged;
- * done is not called). */
+ * writes to stdout or stderr is logged under tag and, when line is not NULL, handed to line. Returns 0,
+ * or -1 when it could not start (logged; done is not called). */
 int spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, const char *tag,
-    spawn_done_fn *done, void *arg);
+    spawn_line_fn *line, spawn_done_fn *done, void *arg);
 /* Children running now. */
 unsigned spawner_running(const struct spawner *s);
 /* Kill every child (their done is called with SPAWN_KILLED) and free s. */

@@ -8,10 +8,12 @@
 #include "log.h"
 
 void
-spawnlog_init(struct spawnlog *l, const char *tag)
+spawnlog_init(struct spawnlog *l, const char *tag, void (*on_line)(void *, const char *, size_t, int), void *arg)
 {
 	memset(l, 0, sizeof *l);
 	snprintf(l->tag, sizeof l->tag, "%s", tag);
+	l->on_line = on_line;
+	l->arg = arg;
 }
 
 static void
@@ -21,6 +23,9 @@ spawnlog_line(struct spawnlog *l)
 
 	while (l->len && l->line[l->len - 1] == '\r')
 		l->len--;
+	if (l->on_line)
+		l->on_line(l->arg, l->line, l->len, l->cut);
+	l->cut = 0;
 	if (l->lines < SPAWNLOG_MAX_LINES) {
 		log_info("%s: %s", l->tag, log_escape(esc, sizeof esc, l->line, l->len));
 		l->lines++;
@@ -40,10 +45,12 @@ spawnlog_feed(struct spawnlog *l, const char *buf, size_t n)
 			spawnlog_line(l);
 			continue;
 		}
-		if (l->len < sizeof l->line)
+		if (l->len < sizeof l->line) {
 			l->line[l->len++] = buf[i];
-		else
+		} else {
 			l->dropped++;
+			l->cut = 1;
+		}
 	}
 }
 

@@ -17,14 +17,14 @@ enum op_state { OP_QUEUED, OP_DELAYED, OP_RUNNING };
 
 struct zq_waiter {
 	struct zq_waiter *next;
-	backend_done_fn *done;
+	zoneop_done_fn *done;
 	void *arg;
 };
 
 struct zq_op {
 	struct zq_op *next;
 	struct zq_zone *zone;
-	enum zone_op type;
+	struct zoneop op;
 	enum op_state state;
 	struct event *delay;
 	struct zq_waiter *waiters, **wtail;
@@ -37,7 +37,7 @@ struct zq_zone {
 	struct zq_zone *rnext;     /* ready list */
 	struct zq_op *head, *tail;
 	struct zoneq *q;
-	char name[256];
+	char name[ZONE_NAME_MAX];   /* the zone; "" for LIST */
 };
 
 struct zoneq {
@@ -80,6 +80,13 @@ zq_find(struct zoneq *q, const char *name, int create)
 	return z;
 }
 
+/* The zone's name for the log ("-" for LIST's own queue). */
+static const char *
+zq_label(const struct zq_zone *z)
+{
+	return *z->name ? z->name : "-";
+}
+
 static void
 zq_zone_release(struct zoneq *q, struct zq_zone *z)
 {
@@ -108,7 +115,7 @@ zq_make_ready(struct zoneq *q, struct zq_zone *z)
 }
 
 static int
-zq_add_waiter(struct zoneq *q, struct zq_op *op, backend_done_fn *done, void *arg)
+zq_add_waiter(struct zoneq *q, struct zq_op *op, zoneop_done_fn *done, void *arg)
 {
 	struct zq_waiter *w;
 
@@ -124,9 +131,9 @@ zq_add_waiter(struct zoneq *q, struct zq_op *op, backend_done_fn *done, void *ar
 	return 0;
 }
 
-/* Free op and answer its waiters with r. */
+/* Free op and answer its waiters with r (and a LIST's zones). */
 static void
-zq_answer(struct zoneq *q, struct zq_op *op, enum zone_result r)
+zq_answer(struct zoneq *q, struct zq_op *op, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
 	struct zq_waiter *w = op->waiters, *next;
 
@@ -137,14 +144,14 @@ zq_answer(struct zoneq *q, struct zq_op *op, enum zone_result r)
 	for (; w; w = next) {
 		next = w->next;
 		q->nwaiters--;
-		w->done(w->arg, r);
+		w->done(w->arg, r, zones, n);
 		free(w);
 	}
 }
 
 /* Remove the zone's head operation, queue the zone's next one, and answer the head's waiters. */
 static void
-zq_finish(struct zoneq *q, struct zq_op *op, enum zone_result r)
+zq_finish(struct zoneq *q, struct zq_op *op, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
 	struct zq_zone *z = op->zone;
 
@@ -154,7 +161,7 @@ zq_finish(struct zoneq *q, struct zq_op *op, enum zone_result r)
 	else if (z->head->state == OP_QUEUED)
 		zq_make_ready(q, z);
 	zq_zone_release(q, z);
-	zq_answer(q, op, r);
+	zq_answer(q, op, r, zones, n);
 }
 
 static void zq_schedule(struct zoneq *q);
@@ -175,13 +182,13 @@ zq_delay(struct zoneq *q, struct zq_op *op, unsigned ms)
 }
 
 static void
-zq_op_done(void *arg, enum zone_result r)
+zq_op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
 	struct zq_op *op = arg;
 	struct zoneq *q = op->zone->q;
 
 	q->running--;
-	zq_finish(q, op, r);
+	zq_finish(q, op, r, zones, n);
 	zq_schedule(q);
 }
 
@@ -197,20 +204,20 @@ zq_schedule(struct zoneq *q)
 			q->ready_tail = NULL;
 		op->state = OP_RUNNING;
 		q->running++;
-		log_debug("%s %s: starting (%u running)", zone_op_name(op->type), z->name, q->running);
-		if (backend_start(q->backend, op->type, z->name, zq_op_done, op) == 0) {
+		log_debug("%s %s: starting (%u running)", zoneop_kind_name(op->op.kind), zq_label(z), q->running);
+		if (backend_start(q->backend, &op->op, zq_op_done, op) == 0) {
 			q->started++;
 		} else {
 			q->running--;
 			if (++op->start_failures < ZQ_START_TRIES &&
 			    zq_delay(q, op, ZQ_START_BACKOFF_MS * op->start_failures) == 0) {
 				log_warnx("%s %s: could not start the operation; trying again in %u ms",
-				    zone_op_name(op->type), z->name, ZQ_START_BACKOFF_MS * op->start_failures);
+				    zoneop_kind_name(op->op.kind), zq_label(z), ZQ_START_BACKOFF_MS * op->start_failures);
 				continue;
 			}
-			log_warnx("%s %s: could not start the operation (%u tries)", zone_op_name(op->type), z->name,
-			    op->start_failures);
-			zq_finish(q, op, ZONE_FAILED);
+			log_warnx("%s %s: could not start the operation (%u tries)", zoneop_kind_name(op->op.kind),
+			    zq_label(z), op->start_failures);
+			zq_finish(q, op, ZONEOP_FAILED, NULL, 0);
 		}
 	}
 }
@@ -245,49 +252,56 @@ zoneq_new(struct event_base *base, struct backend *b, const struct zoneq_limits 
 	return q;
 }
 
-void
-zoneq_submit(struct zoneq *q, enum zone_op type, const char *zone, backend_done_fn *done, void *arg)
+enum zoneq_status
+zoneq_submit(struct zoneq *q, const struct zoneop *req, zoneop_done_fn *done, void *arg)
 {
-	struct zq_zone *z = zq_find(q, zone, 1);
+	const char *key = req->kind == ZONEOP_LIST ? "" : req->zone;
+	struct zq_zone *z = zq_find(q, key, 1);
 	struct zq_op *last, *op;
 
 	if (z == NULL) {
-		done(arg, ZONE_FAILED);
-		return;
+		done(arg, ZONEOP_FAILED, NULL, 0);
+		return ZONEQ_ACCEPTED;
 	}
 	last = z->tail;
-	if (type == ZONE_OP_REFRESH && last && last->type == ZONE_OP_REFRESH && last->state == OP_DELAYED) {
+	if (req->kind == ZONEOP_REFRESH && last && zoneop_same(&last->op, req) && last->state == OP_DELAYED) {
 		/* As the original: NOTIFYs during the delay are answered at once; the delayed one covers them. */
-		done(arg, ZONE_DONE);
-		return;
+		done(arg, ZONEOP_DONE, NULL, 0);
+		return ZONEQ_ACCEPTED;
 	}
-	/* Join the last operation of the same kind; a running refresh may have missed this change. */
-	if (last && last->type == type && !(type == ZONE_OP_REFRESH && last->state == OP_RUNNING)) {
+	/* Join the zone's last operation when it is the same; a running refresh may have missed this change. */
+	if (last && zoneop_same(&last->op, req) && !(req->kind == ZONEOP_REFRESH && last->state == OP_RUNNING)) {
 		if (zq_add_waiter(q, last, done, arg) != 0) {
-			log_warnx("%s %s: more than %u requests for one operation; answered at once",
-			    zone_op_name(type), zone, q->lim.max_waiters);
-			done(arg, ZONE_BUSY);
+			log_warnx("%s %s: more than %u requests for one operation; not queued",
+			    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_waiters);
+			return ZONEQ_FULL;
 		}
-		return;
+		return ZONEQ_ACCEPTED;
 	}
-	if (q->nops >= q->lim.max_queued || (op = calloc(1, sizeof *op)) == NULL) {
-		log_warnx("%s %s: queue full (max_queued = %u operations); answered at once",
-		    zone_op_name(type), zone, q->lim.max_queued);
+	if (q->nops >= q->lim.max_queued) {
+		log_warnx("%s %s: queue full (max_queued = %u operations); not queued",
+		    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_queued);
 		zq_zone_release(q, z);
-		done(arg, ZONE_BUSY);
-		return;
+		return ZONEQ_FULL;
+	}
+	if ((op = calloc(1, sizeof *op)) == NULL) {
+		zq_zone_release(q, z);
+		done(arg, ZONEOP_FAILED, NULL, 0);
+		return ZONEQ_ACCEPTED;
 	}
 	op->zone = z;
-	op->type = type;
+	op->op = *req;
+	if (req->kind == ZONEOP_LIST)
+		op->op.zone[0] = '\0';
 	op->wtail = &op->waiters;
 	op->state = OP_QUEUED;
-	if (type == ZONE_OP_REFRESH && q->lim.notify_delay_ms > 0 && zq_delay(q, op, q->lim.notify_delay_ms) != 0) {
+	if (req->kind == ZONEOP_REFRESH && q->lim.notify_delay_ms > 0 && zq_delay(q, op, q->lim.notify_delay_ms) != 0) {
 		if (op->delay)
 			event_free(op->delay);
 		free(op);
 		zq_zone_release(q, z);
-		done(arg, ZONE_FAILED);
-		return;
+		done(arg, ZONEOP_FAILED, NULL, 0);
+		return ZONEQ_ACCEPTED;
 	}
 	zq_add_waiter(q, op, done, arg);   /* the first waiter always fits */
 	if (z->tail)
@@ -299,6 +313,7 @@ zoneq_submit(struct zoneq *q, enum zone_op type, const char *zone, backend_done_
 	if (z->head == op && op->state == OP_QUEUED)
 		zq_make_ready(q, z);
 	zq_schedule(q);
+	return ZONEQ_ACCEPTED;
 }
 
 size_t
@@ -346,7 +361,7 @@ zoneq_abandon_queued(struct zoneq *q)
 	}
 	while ((op = left) != NULL) {
 		left = op->next;
-		zq_answer(q, op, ZONE_FAILED);
+		zq_answer(q, op, ZONEOP_FAILED, NULL, 0);
 	}
 }
 

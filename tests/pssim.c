@@ -10,13 +10,7 @@
 #include <string.h>
 
 #include "compat.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_ABSENT 2
-#define EXIT_NOT_OURS 3
-#define EXIT_BAD_ARGS 4
-#define EXIT_UNREACHABLE 5
+#include "msdns.h"
 
 struct zone {
 	char type[32];          /* Primary, Secondary, Stub, Forwarder */
@@ -237,7 +231,7 @@ apply_fault(const char *fault)
 	}
 	if (strncmp(fault, "unreachable", 11) == 0) {
 		fprintf(stderr, "Failed to get the zone information on server localhost. (WIN32 1722)\n");
-		exit(finish(EXIT_UNREACHABLE));
+		exit(finish(MSDNS_EXIT_UNREACHABLE));
 	}
 	if (strncmp(fault, "slow", 4) == 0)
 		slow = 1;
@@ -266,7 +260,7 @@ op_create(void)
 
 	if (!masters_arg) {
 		fprintf(stderr, "Create needs -Masters\n");
-		return EXIT_BAD_ARGS;
+		return MSDNS_EXIT_BAD_ARGS;
 	}
 	if (!load_zone(&z)) {
 		snprintf(z.type, sizeof z.type, "Secondary");
@@ -274,28 +268,28 @@ op_create(void)
 		snprintf(z.file, sizeof z.file, "%s.dns", zone_name);
 		z.serial[0] = '\0';
 		if (save_zone(&z) != 0)
-			return EXIT_FAILED;
+			return MSDNS_EXIT_FAILED;
 		touch_zone_file(z.file);
 		out("result=%s", "created");
 		facts(&z);
-		return EXIT_OK;
+		return MSDNS_EXIT_OK;
 	}
 	if (strcmp(z.type, "Secondary") != 0 || z.ds_integrated) {
 		fprintf(stderr, "zone %s exists as %s%s; not changed\n", zone_name, z.type,
 		    z.ds_integrated ? " (AD-integrated)" : "");
 		facts(&z);
-		return EXIT_NOT_OURS;
+		return MSDNS_EXIT_NOT_OURS;
 	}
 	if (!same_masters(z.masters, masters_arg)) {
 		snprintf(z.masters, sizeof z.masters, "%s", masters_arg);
 		if (save_zone(&z) != 0)
-			return EXIT_FAILED;
+			return MSDNS_EXIT_FAILED;
 		out("result=%s", "converged");
 	} else {
 		out("result=%s", "exists");
 	}
 	facts(&z);
-	return EXIT_OK;
+	return MSDNS_EXIT_OK;
 }
 
 static int
@@ -305,17 +299,17 @@ op_delete(void)
 
 	if (!load_zone(&z)) {
 		out("result=%s", "absent");
-		return EXIT_OK;
+		return MSDNS_EXIT_OK;
 	}
 	if (!ours(&z) && !delete_unmanaged) {
 		fprintf(stderr, "zone %s is not a file-backed secondary of our masters (%s, masters %s); not deleted\n",
 		    zone_name, z.type, z.masters);
 		facts(&z);
-		return EXIT_NOT_OURS;
+		return MSDNS_EXIT_NOT_OURS;
 	}
 	remove_zone(&z);
 	out("result=%s", "deleted");
-	return EXIT_OK;
+	return MSDNS_EXIT_OK;
 }
 
 static int
@@ -325,18 +319,18 @@ op_refresh(void)
 	char serial[24];
 
 	if (!load_zone(&z))
-		return EXIT_ABSENT;
+		return MSDNS_EXIT_ABSENT;
 	if (strcmp(z.type, "Secondary") != 0) {
 		fprintf(stderr, "zone %s is %s, not a secondary (WIN32 9613)\n", zone_name, z.type);
-		return EXIT_NOT_OURS;
+		return MSDNS_EXIT_NOT_OURS;
 	}
 	snprintf(serial, sizeof serial, "%llu", (strtoull(z.serial, NULL, 10) + 1) % 4294967296ULL);
 	snprintf(z.serial, sizeof z.serial, "%.15s", serial);
 	if (save_zone(&z) != 0)
-		return EXIT_FAILED;
+		return MSDNS_EXIT_FAILED;
 	out("result=%s", "refreshed");
 	facts(&z);
-	return EXIT_OK;
+	return MSDNS_EXIT_OK;
 }
 
 static int
@@ -345,16 +339,16 @@ op_get(void)
 	struct zone z;
 
 	if (!load_zone(&z))
-		return EXIT_ABSENT;
+		return MSDNS_EXIT_ABSENT;
 	facts(&z);
-	return EXIT_OK;
+	return MSDNS_EXIT_OK;
 }
 
 static int
 usage_error(const char *what)
 {
 	fprintf(stderr, "pssim: %s\n", what);
-	return finish(EXIT_BAD_ARGS);
+	return finish(MSDNS_EXIT_BAD_ARGS);
 }
 
 /* Helper modes for the spawn tests: --echo-args (each argument in hex), --exit N, --lines N, --hang,
@@ -411,7 +405,7 @@ main(int argc, char **argv)
 	state = getenv("PSSIM_STATE");
 	if (state == NULL) {
 		fprintf(stderr, "pssim: PSSIM_STATE is not set\n");
-		return EXIT_FAILED;
+		return MSDNS_EXIT_FAILED;
 	}
 	snprintf(p, sizeof p, "%s/zones", state);
 	compat_mkdir(state);
@@ -431,7 +425,7 @@ main(int argc, char **argv)
 	script = argv[7];
 	if ((f = fopen(script, "r")) == NULL) {
 		fprintf(stderr, "The argument '%s' to the -File parameter does not exist.\n", script);
-		return EXIT_FAILED;
+		return MSDNS_EXIT_FAILED;
 	}
 	fclose(f);
 	for (i = 8; i < argc; i++) {

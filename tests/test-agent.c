@@ -13,14 +13,15 @@
 
 /* A backend whose every operation ends with tb.result on the next loop iteration. */
 static struct {
-	enum zone_result result;
+	enum zoneop_result result;
 	int calls;
-	enum zone_op op;
+	enum zoneop_kind op;
+	unsigned flags;
 	char zone[256];
 } tb;
 
 struct tb_call {
-	backend_done_fn *done;
+	zoneop_done_fn *done;
 	void *arg;
 };
 
@@ -38,19 +39,20 @@ tb_fire(evutil_socket_t fd, short what, void *p)
 	(void)fd;
 	(void)what;
 	free(p);
-	c.done(c.arg, tb.result);
+	c.done(c.arg, tb.result, NULL, 0);
 }
 
 static int
-tb_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, void *arg)
+tb_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg)
 {
 	struct tb_call *c = malloc(sizeof *c);
 	static const struct timeval now = { 0, 0 };
 
 	(void)impl;
 	tb.calls++;
-	tb.op = op;
-	snprintf(tb.zone, sizeof tb.zone, "%s", zone);
+	tb.op = op->kind;
+	tb.flags = op->flags;
+	snprintf(tb.zone, sizeof tb.zone, "%s", op->zone);
 	c->done = done;
 	c->arg = arg;
 	return event_base_once(base, -1, EV_TIMEOUT, tb_fire, c, &now);
@@ -71,7 +73,7 @@ setup(void)
 
 	base = event_base_new();
 	config_defaults(&cfg);
-	snprintf(cfg.backend_driver, sizeof cfg.backend_driver, "fake");
+	cfg.backend_driver = CONFIG_BACKEND_FAKE;
 	netaddr_parse_prefix("0.0.0.0", &cfg.allow_notify[0].addr, &cfg.allow_notify[0].bits);
 	cfg.n_allow_notify = 1;
 	backend = backend_new(&tb_ops, NULL);
@@ -142,7 +144,7 @@ START_TEST(golden_vectors)
 	size_t rl = tu_hex(v->request, req, sizeof req), wl = tu_hex(v->reply, want, sizeof want);
 	struct got g;
 
-	tb.result = ZONE_DONE;
+	tb.result = ZONEOP_DONE;
 	ask(req, rl, v->source, &g);
 	ck_assert_uint_eq(g.len, wl);
 	ck_assert_mem_eq(g.buf, want, wl);
@@ -154,37 +156,36 @@ END_TEST
 
 struct row {
 	uint16_t flags, qtype, qclass;
-	enum zone_result result;
+	enum zoneop_result result;
 	unsigned rcode;
 	int aa;
 	int calls;
-	enum zone_op op;
+	enum zoneop_kind op;
 };
 
 /* PROTOCOL.md §3 with the backend's result (and DESIGN.md's "not ours"). */
 static const struct row table[] = {
-	{ FLAGS_NOTIFY, 6, 1, ZONE_ABSENT, 5, 0, 1, ZONE_OP_REFRESH },
-	{ FLAGS_NOTIFY, 6, 1, ZONE_DONE, 0, 1, 1, ZONE_OP_REFRESH },
-	{ FLAGS_NOTIFY, 6, 1, ZONE_FAILED, 2, 0, 1, ZONE_OP_REFRESH },
-	{ FLAGS_NOTIFY, 6, 1, ZONE_TIMEOUT, 2, 0, 1, ZONE_OP_REFRESH },
-	{ 0x2400, 6, 1, ZONE_DONE, 0, 1, 1, ZONE_OP_REFRESH },             /* NOTIFY with AA, older mDNS */
-	{ FLAGS_CC, 65282, 65280, ZONE_DONE, 0, 1, 1, ZONE_OP_CREATE },
-	{ FLAGS_CC, 65282, 65280, ZONE_FAILED, 2, 0, 1, ZONE_OP_CREATE },
-	{ FLAGS_CC, 65282, 65280, ZONE_NOT_OURS, 2, 0, 1, ZONE_OP_CREATE },
-	{ FLAGS_CC, 65282, 65280, ZONE_TIMEOUT, 2, 0, 1, ZONE_OP_CREATE },
-	{ FLAGS_CC, 65282, 65280, ZONE_BUSY, 2, 0, 1, ZONE_OP_CREATE },
-	{ FLAGS_CC, 65283, 65280, ZONE_DONE, 0, 1, 1, ZONE_OP_DELETE },
-	{ FLAGS_CC, 65283, 65280, ZONE_ABSENT, 0, 1, 1, ZONE_OP_DELETE },
-	{ FLAGS_CC, 65283, 65280, ZONE_FAILED, 2, 1, 1, ZONE_OP_DELETE },
-	{ FLAGS_CC, 65283, 65280, ZONE_NOT_OURS, 2, 1, 1, ZONE_OP_DELETE },
-	{ FLAGS_CC, 65282, 1, ZONE_DONE, 5, 0, 0, 0 },                     /* CC, class IN */
-	{ FLAGS_CC, 65280, 65280, ZONE_DONE, 5, 0, 0, 0 },                 /* CC, type SUCCESS */
-	{ FLAGS_CC, 6, 65280, ZONE_DONE, 5, 0, 0, 0 },
-	{ 0x0100, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* QUERY with RD */
-	{ 0x0800, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* IQUERY */
-	{ 0x1000, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* STATUS */
-	{ 0x2900, 6, 1, ZONE_DONE, 5, 0, 0, 0 },                           /* UPDATE with RD */
-	{ 0x7800 | 0x0100, 65282, 65280, ZONE_DONE, 5, 0, 0, 0 },          /* opcode 15 */
+	{ FLAGS_NOTIFY, 6, 1, ZONEOP_ABSENT, 5, 0, 1, ZONEOP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONEOP_DONE, 0, 1, 1, ZONEOP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONEOP_FAILED, 2, 0, 1, ZONEOP_REFRESH },
+	{ FLAGS_NOTIFY, 6, 1, ZONEOP_TIMEOUT, 2, 0, 1, ZONEOP_REFRESH },
+	{ 0x2400, 6, 1, ZONEOP_DONE, 0, 1, 1, ZONEOP_REFRESH },             /* NOTIFY with AA, older mDNS */
+	{ FLAGS_CC, 65282, 65280, ZONEOP_DONE, 0, 1, 1, ZONEOP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONEOP_FAILED, 2, 0, 1, ZONEOP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONEOP_NOT_OURS, 2, 0, 1, ZONEOP_CREATE },
+	{ FLAGS_CC, 65282, 65280, ZONEOP_TIMEOUT, 2, 0, 1, ZONEOP_CREATE },
+	{ FLAGS_CC, 65283, 65280, ZONEOP_DONE, 0, 1, 1, ZONEOP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONEOP_ABSENT, 0, 1, 1, ZONEOP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONEOP_FAILED, 2, 1, 1, ZONEOP_DELETE },
+	{ FLAGS_CC, 65283, 65280, ZONEOP_NOT_OURS, 2, 1, 1, ZONEOP_DELETE },
+	{ FLAGS_CC, 65282, 1, ZONEOP_DONE, 5, 0, 0, 0 },                     /* CC, class IN */
+	{ FLAGS_CC, 65280, 65280, ZONEOP_DONE, 5, 0, 0, 0 },                 /* CC, type SUCCESS */
+	{ FLAGS_CC, 6, 65280, ZONEOP_DONE, 5, 0, 0, 0 },
+	{ 0x0100, 6, 1, ZONEOP_DONE, 5, 0, 0, 0 },                           /* QUERY with RD */
+	{ 0x0800, 6, 1, ZONEOP_DONE, 5, 0, 0, 0 },                           /* IQUERY */
+	{ 0x1000, 6, 1, ZONEOP_DONE, 5, 0, 0, 0 },                           /* STATUS */
+	{ 0x2900, 6, 1, ZONEOP_DONE, 5, 0, 0, 0 },                           /* UPDATE with RD */
+	{ 0x7800 | 0x0100, 65282, 65280, ZONEOP_DONE, 5, 0, 0, 0 },          /* opcode 15 */
 };
 
 START_TEST(protocol_table)
@@ -252,7 +253,7 @@ START_TEST(edns_echoed)
 	size_t rl = query("example.com", FLAGS_CC, 65282, 65280, 1, req);
 	struct got g;
 
-	tb.result = ZONE_DONE;
+	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.len, rl);
 	ck_assert_uint_eq(g.buf[11], 1);
@@ -272,7 +273,7 @@ START_TEST(only_first_question_acted_on)
 	memcpy(req + rl + l2, "\xff\x02\xff\x00", 4);
 	rl += l2 + 4;
 	req[5] = 2;
-	tb.result = ZONE_DONE;
+	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.len, rl);
 	ck_assert_uint_eq(g.buf[5], 2);
@@ -293,7 +294,7 @@ START_TEST(hostile_zone_names_refused)
 	size_t rl = query(hostile[_i], FLAGS_CC, 65282, 65280, 0, req);
 	struct got g;
 
-	tb.result = ZONE_DONE;
+	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.buf[3] & 0x0f, 5);
 	ck_assert_int_eq(tb.calls, 0);
@@ -303,7 +304,7 @@ END_TEST
 START_TEST(zone_name_rules)
 {
 	uint8_t name[WIRE_NAME_MAX];
-	char out[AGENT_ZONE_MAX], text[300];
+	char out[ZONE_NAME_MAX], text[300];
 	size_t nl;
 
 	nl = wire_name_from_text("_Tcp.Sub-1.EXAMPLE.com.", name);
@@ -354,6 +355,57 @@ START_TEST(drop_logging_is_bounded)
 }
 END_TEST
 
+/* A request the queue does not accept (max_queued) is answered SERVFAIL at once; nothing is lost. */
+START_TEST(queue_full_servfail)
+{
+	struct zoneq_limits lim = { 0, 1, 1, 0 };
+	struct zoneq *small = zoneq_new(base, backend, &lim);
+	struct agent *a2 = agent_new(&cfg, small);
+	uint8_t r1[600], r2[600];
+	size_t l1 = query("one.example", FLAGS_CC, 65282, 65280, 0, r1), l2 = query("two.example", FLAGS_CC, 65282, 65280, 0, r2);
+	struct netaddr peer;
+	struct got g1, g2;
+
+	memset(&g1, 0, sizeof g1);
+	memset(&g2, 0, sizeof g2);
+	netaddr_parse_ip("0.0.0.0", &peer);
+	tb.result = ZONEOP_DONE;
+	agent_handle(a2, r1, l1, &peer, "udp", on_reply, &g1);
+	agent_handle(a2, r2, l2, &peer, "udp", on_reply, &g2);
+	ck_assert_int_eq(g1.called, 0);
+	ck_assert_int_eq(g2.called, 1);                      /* answered before the loop runs */
+	ck_assert_uint_eq(g2.buf[3] & 0x0f, 2);              /* SERVFAIL */
+	ck_assert_uint_eq(g2.buf[2] & 0x04, 0);              /* no AA: Designate retries */
+	event_base_dispatch(base);
+	ck_assert_int_eq(g1.called, 1);
+	ck_assert_uint_eq(g1.buf[3] & 0x0f, 0);
+	ck_assert_int_eq(tb.calls, 1);
+	ck_assert_uint_eq(zoneq_pending(small), 0);
+	agent_free(a2);
+	zoneq_free(small);
+}
+END_TEST
+
+/* delete_unmanaged_zones = true asks the backend to delete even a zone that is not ours; Create never. */
+START_TEST(delete_unmanaged_flag)
+{
+	uint8_t req[600];
+	size_t rl = query("example.com", FLAGS_CC, 65283, 65280, 0, req);
+	struct got g;
+
+	tb.result = ZONEOP_DONE;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(tb.flags, 0);
+	cfg.delete_unmanaged_zones = 1;
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_uint_eq(tb.flags, ZONEOP_F_UNMANAGED);
+	rl = query("example.com", FLAGS_CC, 65282, 65280, 0, req);
+	ask(req, rl, "0.0.0.0", &g);
+	ck_assert_int_eq(tb.op, ZONEOP_CREATE);
+	ck_assert_uint_eq(tb.flags, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -370,6 +422,8 @@ main(void)
 	tcase_add_loop_test(tc, hostile_zone_names_refused, 0, (int)(sizeof hostile / sizeof hostile[0]));
 	tcase_add_test(tc, zone_name_rules);
 	tcase_add_test(tc, drop_logging_is_bounded);
+	tcase_add_test(tc, queue_full_servfail);
+	tcase_add_test(tc, delete_unmanaged_flag);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

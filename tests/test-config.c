@@ -40,7 +40,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.tcp_backlog, 100);
 	ck_assert(c.tcp_recv_timeout == 0.5);
 	ck_assert(c.notify_delay == 0);
-	ck_assert_str_eq(c.backend_driver, "msdns");
+	ck_assert_int_eq(c.backend_driver, CONFIG_BACKEND_MSDNS);
 	ck_assert_str_eq(c.execution_policy, "RemoteSigned");
 	ck_assert_int_eq(c.delete_unmanaged_zones, 0);
 	ck_assert_int_eq(c.max_concurrent, 4);
@@ -96,7 +96,7 @@ START_TEST(every_key)
 	ck_assert(c.tcp_recv_timeout == 1.5);
 	ck_assert_int_eq(c.tcp_max_connections, 10);
 	ck_assert_str_eq(c.transfer_source, "192.0.2.9");
-	ck_assert_str_eq(c.backend_driver, "fake");
+	ck_assert_int_eq(c.backend_driver, CONFIG_BACKEND_FAKE);
 	ck_assert_str_eq(c.powershell, "C:\\Program Files\\PowerShell\\powershell.exe");
 	ck_assert_str_eq(c.script, "C:\\msdns agent\\msdns-zone.ps1");
 	ck_assert_str_eq(c.execution_policy, "Bypass");

@@ -1,531 +1,235 @@
-/* End-to-end: the daemon with the msdns backend, the PowerShell simulator playing powershell.exe. */
+/* Tests of the msdns module: the PowerShell contract's command lines, worker lines and exit codes. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
+#include "msdns.h"
 #include "testutil.h"
-#include "wire.h"
 
-static char *dir, *state, *calls;
-static struct tu_proc *agent;
-static uint16_t port;
-static uint16_t next_id = 1;
+static const struct msdns_program prog = { "C:\\ps.exe", "C:\\s.ps1", "Bypass" };
 
-#define MASTERS "192.0.2.1,192.0.2.2"
-
-/* Start the agent with the msdns backend; extra is appended to [backend:agent:msdns]. */
-static void
-start(const char *agent_extra, const char *msdns_extra)
+/* The argument vector joined with spaces. */
+static const char *
+joined(const char *const argv[])
 {
-	char conf[4096];
-	size_t n;
+	static char out[2048];
+	size_t i;
 
-	dir = tu_tmpdir("msdns-sim");
-	ck_assert_ptr_nonnull(dir);
-	n = strlen(dir) + 32;
-	state = malloc(n);
-	snprintf(state, n, "%s/state", dir);
-	calls = malloc(n);
-	snprintf(calls, n, "%s/state/calls.log", dir);
-	tu_setenv("PSSIM_STATE", state);
-	compat_mkdir(state);
-	snprintf(conf, sizeof conf, "%s/zones", state);
-	compat_mkdir(conf);
-	snprintf(conf, sizeof conf, "%s/files", state);
-	compat_mkdir(conf);
-	snprintf(conf, sizeof conf, "%s/faults", state);
-	compat_mkdir(conf);
-	snprintf(conf, sizeof conf,
-	    "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = msdns\n"
-	    "masters = 192.0.2.1:53, 192.0.2.2\n%s\n"
-	    "[backend:agent:msdns]\npowershell = %s\nscript = %s\nexecution_policy = Bypass\n"
-	    "operation_timeout = 5\n%s\n",
-	    agent_extra ? agent_extra : "", tu_program("MSDNS_PSSIM"), tu_program("MSDNS_SCRIPT"),
-	    msdns_extra ? msdns_extra : "");
-	agent = tu_agent_start(dir, conf, &port);
-	ck_assert_msg(agent != NULL, "agent did not start");
+	out[0] = '\0';
+	for (i = 0; argv[i]; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, argv[i]);
+	}
+	return out;
 }
 
-static void
-stop(void)
+static struct zoneop
+op_of(enum zoneop_kind kind, const char *zone, unsigned flags)
 {
-	tu_proc_term(agent);
-	ck_assert_int_eq(tu_proc_wait(agent, 15000), 0);
-	tu_proc_free(agent);
-	tu_setenv("PSSIM_DELAY_MS", "0");
-	tu_setenv("PSSIM_FAULT", "");
-	free(dir);
-	free(state);
-	free(calls);
+	struct zoneop op;
+
+	ck_assert_int_eq(zoneop_set(&op, kind, zone), 0);
+	op.flags = flags;
+	return op;
 }
 
-/* Write a zone into the simulated DNS Server. */
-static void
-put_zone(const char *zone, const char *type, const char *masters, const char *serial, int ds)
+#define HEAD "C:\\ps.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -File C:\\s.ps1 "
+
+START_TEST(argv_per_operation)
 {
-	char text[512], sub[512];
+	const char *argv[MSDNS_ARGV_MAX];
+	struct zoneop op;
 
-	snprintf(sub, sizeof sub, "%s/zones", state);
-	snprintf(text, sizeof text, "type=%s\nmasters=%s\ndsintegrated=%s\nserial=%s\nzonefile=%s.dns\n", type,
-	    masters, ds ? "true" : "false", serial, zone);
-	free(tu_write_file(sub, zone, text));
-}
-
-static char *
-zone_state(const char *zone)
-{
-	char p[512];
-
-	snprintf(p, sizeof p, "%s/zones/%s", state, zone);
-	return tu_read_file(p);
-}
-
-static int
-zone_file_exists(const char *zone)
-{
-	char p[512];
-	char *t;
-
-	snprintf(p, sizeof p, "%s/files/%s.dns", state, zone);
-	t = tu_read_file(p);
-	free(t);
-	return t != NULL;
-}
-
-static void
-set_fault(const char *zone, const char *fault)
-{
-	char sub[512];
-
-	snprintf(sub, sizeof sub, "%s/faults", state);
-	ck_assert_int_eq(compat_mkdir(sub), 0);
-	free(tu_write_file(sub, zone, fault));
-}
-
-static size_t
-msg(const char *zone, char kind, uint16_t id, uint8_t *out)
-{
-	uint8_t name[WIRE_NAME_MAX];
-	size_t nl = wire_name_from_text(zone, name);
-
-	if (kind == 'N')
-		return wire_build_query(id, 0x2100, name, nl, WIRE_TYPE_SOA, WIRE_CLASS_IN, 0, out, 512);
-	return wire_build_query(id, 0x7400, name, nl, kind == 'C' ? WIRE_TYPE_CC_CREATE : WIRE_TYPE_CC_DELETE,
-	    WIRE_CLASS_CC, 0, out, 512);
-}
-
-/* Send one request and return rcode | 0x100 when AA (or -1 for no answer). */
-static int
-ask(const char *zone, char kind, int timeout_ms)
-{
-	uint8_t q[512], r[512];
-	uint16_t id = next_id++;
-	size_t ql = msg(zone, kind, id, q);
-	long n = tu_udp_query(port, q, ql, r, sizeof r, timeout_ms);
-
-	if (n < 12)
-		return -1;
-	ck_assert_uint_eq((unsigned)(r[0] << 8 | r[1]), id);
-	ck_assert_int_eq(n, (long)ql);
-	return (r[3] & 0x0f) | ((r[2] & 0x04) ? 0x100 : 0);
-}
-
-#define NOERROR_AA 0x100
-#define SERVFAIL 2
-#define SERVFAIL_AA 0x102
-#define REFUSED 5
-
-static int
-starts(const char *op, const char *zone)
-{
-	char needle[300];
-
-	snprintf(needle, sizeof needle, "start %s %s ", op, zone);
-	return tu_count_in_file(calls, needle);
-}
-
-START_TEST(create_notify_delete)
-{
-	char *z;
-
-	start(NULL, NULL);
-	ck_assert_int_eq(ask("Example.COM", 'N', 5000), REFUSED);                 /* absent */
-	ck_assert_int_eq(ask("Example.COM", 'C', 5000), NOERROR_AA);
-	z = zone_state("example.com");
-	ck_assert_ptr_nonnull(z);
-	ck_assert_ptr_nonnull(strstr(z, "type=Secondary"));
-	ck_assert_ptr_nonnull(strstr(z, "masters=" MASTERS "\n"));                 /* IPs only, no ports */
-	free(z);
-	ck_assert(zone_file_exists("example.com"));
-	ck_assert_int_eq(ask("example.com", 'C', 5000), NOERROR_AA);               /* idempotent */
-	ck_assert_int_eq(ask("example.com", 'N', 5000), NOERROR_AA);
-	z = zone_state("example.com");
-	ck_assert_ptr_nonnull(strstr(z, "serial=1\n"));                            /* a transfer was started */
-	free(z);
-	ck_assert_int_eq(ask("example.com", 'D', 5000), NOERROR_AA);
-	ck_assert_ptr_null(zone_state("example.com"));
-	ck_assert(!zone_file_exists("example.com"));                               /* no stale data later */
-	ck_assert_int_eq(ask("example.com", 'D', 5000), NOERROR_AA);               /* idempotent */
-	ck_assert_int_eq(starts("Create", "example.com"), 2);
-	ck_assert_int_eq(starts("Get", "example.com"), 0);                         /* no separate existence check */
-	stop();
+	op = op_of(ZONEOP_CREATE, "example.com", 0);
+	ck_assert_uint_eq(msdns_argv(&prog, &op, "192.0.2.1,192.0.2.2", argv), 14);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Create -Zone example.com -Masters 192.0.2.1,192.0.2.2");
+	ck_assert_ptr_null(argv[14]);
+	op = op_of(ZONEOP_CREATE, "example.com", ZONEOP_F_NO_CONVERGE | ZONEOP_F_UNMANAGED);
+	msdns_argv(&prog, &op, "192.0.2.1", argv);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Create -Zone example.com -Masters 192.0.2.1 -NoConverge");
+	op = op_of(ZONEOP_DELETE, "example.com", ZONEOP_F_UNMANAGED | ZONEOP_F_NO_CONVERGE);
+	msdns_argv(&prog, &op, "192.0.2.1", argv);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Delete -Zone example.com -Masters 192.0.2.1 -DeleteUnmanaged");
+	op = op_of(ZONEOP_DELETE, "example.com", 0);
+	msdns_argv(&prog, &op, "", argv);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Delete -Zone example.com");
+	op = op_of(ZONEOP_REFRESH, "example.com", 0);
+	msdns_argv(&prog, &op, "192.0.2.1", argv);     /* Refresh and Get take no masters */
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Refresh -Zone example.com");
+	op = op_of(ZONEOP_GET, "example.com", 0);
+	msdns_argv(&prog, &op, "192.0.2.1", argv);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation Get -Zone example.com");
+	op = op_of(ZONEOP_LIST, "", 0);
+	msdns_argv(&prog, &op, "192.0.2.1", argv);
+	ck_assert_str_eq(joined(argv), HEAD "-Operation List");
+	ck_assert_uint_eq(msdns_serve_argv(&prog, argv), 9);
+	ck_assert_str_eq(joined(argv), HEAD "-Serve");
 }
 END_TEST
 
-START_TEST(zones_not_ours)
+START_TEST(request_lines)
 {
-	char *z;
+	char line[MSDNS_LINE_MAX];
+	struct zoneop op;
 
-	start(NULL, NULL);
-	put_zone("primary.example", "Primary", "", "7", 0);
-	put_zone("ad.example", "Secondary", MASTERS, "7", 1);
-	put_zone("other.example", "Secondary", "203.0.113.9", "7", 0);
-	ck_assert_int_eq(ask("primary.example", 'C', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("primary.example", 'D', 5000), SERVFAIL_AA);          /* DELETE failures keep AA */
-	ck_assert_int_eq(ask("primary.example", 'N', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("ad.example", 'C', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("ad.example", 'D', 5000), SERVFAIL_AA);
-	z = zone_state("primary.example");
-	ck_assert_ptr_nonnull(z);                                                   /* never deleted */
-	free(z);
-	z = zone_state("ad.example");
-	ck_assert_ptr_nonnull(z);
-	free(z);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), SERVFAIL_AA);            /* other masters: not ours */
-	ck_assert_int_eq(ask("other.example", 'C', 5000), NOERROR_AA);             /* converged to ours */
-	z = zone_state("other.example");
-	ck_assert_ptr_nonnull(strstr(z, "masters=" MASTERS "\n"));
-	free(z);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), NOERROR_AA);             /* now ours */
-	stop();
+	op = op_of(ZONEOP_CREATE, "example.com", ZONEOP_F_NO_CONVERGE);
+	ck_assert_uint_gt(msdns_request_line(line, sizeof line, 7, &op, "192.0.2.1,2001:db8::1"), 0);
+	ck_assert_str_eq(line, "7 Create example.com 192.0.2.1,2001:db8::1 NoConverge\n");
+	op = op_of(ZONEOP_DELETE, "example.com", ZONEOP_F_UNMANAGED);
+	msdns_request_line(line, sizeof line, 2147483648UL, &op, "");
+	ck_assert_str_eq(line, "2147483648 Delete example.com - DeleteUnmanaged\n");
+	op = op_of(ZONEOP_REFRESH, "example.com", 0);
+	msdns_request_line(line, sizeof line, 1, &op, "192.0.2.1");
+	ck_assert_str_eq(line, "1 Refresh example.com - -\n");
+	op = op_of(ZONEOP_LIST, "", 0);
+	msdns_request_line(line, sizeof line, 3, &op, "");
+	ck_assert_str_eq(line, "3 List - - -\n");
+	op = op_of(ZONEOP_CREATE, "example.com", 0);
+	ck_assert_uint_eq(msdns_request_line(line, sizeof line, 0, &op, ""), 0);              /* seq 0 */
+	ck_assert_uint_eq(msdns_request_line(line, sizeof line, 2147483649UL, &op, ""), 0);   /* past 2^31 */
+	ck_assert_uint_eq(msdns_request_line(line, sizeof line, 1, &op, "192.0.2.1 x"), 0);   /* a space */
+	ck_assert_uint_eq(msdns_request_line(line, sizeof line, 1, &op, "a\nb"), 0);          /* a control */
+	ck_assert_uint_eq(msdns_request_line(line, 10, 1, &op, ""), 0);                         /* does not fit */
 }
 END_TEST
 
-START_TEST(delete_unmanaged_allowed)
+static struct msdns_line
+parse(const char *s)
 {
-	start(NULL, "delete_unmanaged_zones = true");
-	put_zone("other.example", "Secondary", "203.0.113.9", "7", 0);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), NOERROR_AA);
-	ck_assert_ptr_null(zone_state("other.example"));
-	stop();
+	struct msdns_line l;
+
+	msdns_parse_line(s, strlen(s), &l);
+	return l;
+}
+
+START_TEST(worker_lines)
+{
+	struct msdns_line l;
+
+	ck_assert_int_eq(parse("msdns-ready 1").kind, MSDNS_LINE_READY);
+	ck_assert_int_eq(parse("msdns-ready 1\r").kind, MSDNS_LINE_READY);
+	ck_assert_int_eq(parse("msdns-ready 2").kind, MSDNS_LINE_STRAY);
+	l = parse("12 exit 3");
+	ck_assert_int_eq(l.kind, MSDNS_LINE_EXIT);
+	ck_assert_uint_eq(l.seq, 12);
+	ck_assert_int_eq(l.code, 3);
+	l = parse("5 fact zone=a.example type=Primary ds=1 masters=-");
+	ck_assert_int_eq(l.kind, MSDNS_LINE_FACT);
+	ck_assert_uint_eq(l.seq, 5);
+	ck_assert_uint_eq(l.text_len, strlen("zone=a.example type=Primary ds=1 masters=-"));
+	ck_assert_int_eq(memcmp(l.text, "zone=a.example", 14), 0);
+	/* malformed answers: a protocol break */
+	ck_assert_int_eq(parse("12 exit").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("12 exit x").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("12 exit 256").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("12 exit 1 2").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("12 exit -1").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("0 exit 0").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("2147483649 exit 0").kind, MSDNS_LINE_BAD);
+	ck_assert_int_eq(parse("12 fact").kind, MSDNS_LINE_BAD);
+	/* anything else is stray: never an answer */
+	ck_assert_int_eq(parse("").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("WARNING: something").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("012 exit 0").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("12345678901 exit 0").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("12 exited 0").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse(" 12 exit 0").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("12exit 0").kind, MSDNS_LINE_STRAY);
+	ck_assert_int_eq(parse("zone=a.example type=Primary ds=0 masters=-").kind, MSDNS_LINE_STRAY);
 }
 END_TEST
 
-START_TEST(never_transferred_is_present)
+START_TEST(zone_facts)
 {
-	start(NULL, NULL);
-	put_zone("orphan.example", "Secondary", MASTERS, "", 0);
-	ck_assert_int_eq(ask("orphan.example", 'N', 5000), NOERROR_AA);
-	put_zone("orphan.example", "Secondary", MASTERS, "", 0);
-	ck_assert_int_eq(ask("orphan.example", 'D', 5000), NOERROR_AA);            /* the original left it behind */
-	ck_assert_ptr_null(zone_state("orphan.example"));
-	stop();
-}
-END_TEST
-
-START_TEST(hung_operation_killed)
-{
-	char *log, *p;
-	long pid;
-	uint64_t t0;
-	int r;
-
-	start(NULL, "operation_timeout = 1\nmax_concurrent = 1");
-	set_fault("hang.example", "hang");
-	t0 = tu_now_ms();
-	r = ask("hang.example", 'C', 8000);
-	ck_assert_int_eq(r, SERVFAIL);
-	ck_assert_uint_ge(tu_now_ms() - t0, 900);
-	ck_assert_uint_lt(tu_now_ms() - t0, 5000);
-	log = tu_read_file(calls);
-	p = strstr(log, "start Create hang.example 0 pid=");
-	ck_assert_ptr_nonnull(p);
-	pid = atol(p + strlen("start Create hang.example 0 pid="));
-	free(log);
-	ck_assert_msg(!tu_pid_alive(pid), "hung child %ld still alive", pid);
-	ck_assert_int_eq(ask("fine.example", 'C', 5000), NOERROR_AA);             /* its slot was reused */
-	stop();
-}
-END_TEST
-
-START_TEST(crash_and_exit_codes)
-{
-	static const struct {
-		const char *fault;
-		int create, del, notify;
-	} faults[] = {
-		{ "crash", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "exit=1", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "exit=2", SERVFAIL, NOERROR_AA, REFUSED },
-		{ "exit=3", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "exit=4", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "unreachable", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "exit=77", SERVFAIL, SERVFAIL_AA, SERVFAIL },
-		{ "slow", NOERROR_AA, NOERROR_AA, REFUSED },
+	static const char *const bad[] = {
+		"zone=a.example type=Primary ds=1",                                   /* missing masters */
+		"zone=a.example type=Primary ds=1 masters=- ds=0",                    /* repeated */
+		"zone=a.example type=Primary ds=2 masters=-",
+		"zone=a.example type=primary ds=1 masters=-",
+		"zone=a.example type=Cache ds=1 masters=-",
+		"zone=a.example. type=Primary ds=1 masters=-",
+		"zone=a;b.example type=Primary ds=1 masters=-",
+		"zone=-a.example type=Primary ds=1 masters=-",
+		"zone= type=Primary ds=1 masters=-",
+		"zone=a.example type=Primary ds=1 masters=192.0.2.1,",
+		"zone=a.example type=Primary ds=1 masters=192.0.2.1,,192.0.2.2",
+		"zone=a.example type=Primary ds=1 masters=192.0.2.300",
+		"zone=a.example type=Primary ds=1 masters=192.0.2.1:53",
+		"zone=a.example type=Primary ds=1 masters=-  ",
+		"zone=a.example  type=Primary ds=1 masters=-",
+		"zone=a.example type=Primary ds=1 masters=- extra=1",
+		"zone=a.example type=Primary ds=1 masters=- junk",
+		"",
 	};
+	struct zoneop_zone z;
+	const char *s;
 	size_t i;
 
-	start(NULL, NULL);
-	for (i = 0; i < sizeof faults / sizeof faults[0]; i++) {
-		char zone[64];
-
-		snprintf(zone, sizeof zone, "f%zu.example", i);
-		set_fault(zone, faults[i].fault);
-		ck_assert_msg(ask(zone, 'C', 8000) == faults[i].create, "%s create", faults[i].fault);
-		ck_assert_msg(ask(zone, 'D', 8000) == faults[i].del, "%s delete", faults[i].fault);
-		ck_assert_msg(ask(zone, 'N', 8000) == faults[i].notify, "%s notify", faults[i].fault);
-	}
-	stop();
+	s = "zone=Sub.A.example type=Secondary ds=0 masters=192.0.2.1,2001:db8::53";
+	ck_assert_int_eq(msdns_parse_zone(s, strlen(s), &z), 0);
+	ck_assert_str_eq(z.name, "sub.a.example");
+	ck_assert_str_eq(z.type, "Secondary");
+	ck_assert_int_eq(z.ds_integrated, 0);
+	ck_assert_str_eq(z.masters, "192.0.2.1,2001:db8::53");
+	s = "masters=- ds=1 type=Primary zone=b.example\r";
+	ck_assert_int_eq(msdns_parse_zone(s, strlen(s), &z), 0);
+	ck_assert_str_eq(z.name, "b.example");
+	ck_assert_str_eq(z.masters, "");
+	ck_assert_int_eq(z.ds_integrated, 1);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(msdns_parse_zone(bad[i], strlen(bad[i]), &z) == -1, "accepted: %s", bad[i]);
 }
 END_TEST
 
-/* Send n requests from one socket at once; count the answers by id. */
-static int
-burst(uint8_t msgs[][512], const size_t *lens, int n, int *rcodes, int timeout_ms)
+START_TEST(exit_codes)
 {
-	evutil_socket_t s = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sin;
-	int i, got = 0;
-	uint64_t deadline = tu_now_ms() + (uint64_t)timeout_ms;
+	const char *why;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(0x7f000001);
-	for (i = 0; i < n; i++) {
-		rcodes[i] = -1;
-		sendto(s, (const char *)msgs[i], (int)lens[i], 0, (struct sockaddr *)&sin, sizeof sin);
-		if (i % 100 == 99)
-			tu_sleep_ms(5);   /* within what a socket buffer holds: the test is about the queue */
-	}
-	while (got < n && tu_now_ms() < deadline) {
-		fd_set rs;
-		struct timeval tv = { 0, 50000 };
-		uint8_t r[512];
-		long k;
-
-		FD_ZERO(&rs);
-		FD_SET(s, &rs);
-		if (select((int)s + 1, &rs, NULL, NULL, &tv) <= 0)
-			continue;
-		k = (long)recv(s, (char *)r, sizeof r, 0);
-		if (k >= 12) {
-			int id = r[0] << 8 | r[1];
-
-			for (i = 0; i < n; i++) {
-				if ((msgs[i][0] << 8 | msgs[i][1]) == id) {
-					ck_assert_msg(rcodes[i] == -1, "request %d answered twice", i);
-					rcodes[i] = (r[3] & 0x0f) | ((r[2] & 0x04) ? 0x100 : 0);
-					got++;
-				}
-			}
-		}
-	}
-	evutil_closesocket(s);
-	return got;
-}
-
-START_TEST(fifty_identical_creates)
-{
-	static uint8_t msgs[50][512];
-	size_t lens[50];
-	int rc[50], i;
-
-	tu_setenv("PSSIM_DELAY_MS", "300");
-	start(NULL, NULL);
-	for (i = 0; i < 50; i++)
-		lens[i] = msg("dup.example", 'C', (uint16_t)(5000 + i), msgs[i]);
-	ck_assert_int_eq(burst(msgs, lens, 50, rc, 10000), 50);
-	for (i = 0; i < 50; i++)
-		ck_assert_int_eq(rc[i], NOERROR_AA);
-	ck_assert_int_eq(starts("Create", "dup.example"), 1);
-	stop();
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_OK, &why), ZONEOP_DONE);
+	ck_assert_ptr_null(why);
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_ABSENT, &why), ZONEOP_ABSENT);
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_NOT_OURS, &why), ZONEOP_NOT_OURS);
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_BAD_ARGS, &why), ZONEOP_FAILED);
+	ck_assert_ptr_nonnull(strstr(why, "exit 4"));
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_UNREACHABLE, &why), ZONEOP_FAILED);
+	ck_assert_ptr_nonnull(strstr(why, "unreachable"));
+	ck_assert_int_eq(msdns_exit_result(MSDNS_EXIT_FAILED, &why), ZONEOP_FAILED);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_int_eq(msdns_exit_result(77, &why), ZONEOP_FAILED);
+	ck_assert_ptr_nonnull(why);
 }
 END_TEST
 
-START_TEST(create_then_delete_in_order)
+START_TEST(zone_names_and_ops)
 {
-	static uint8_t msgs[2][512];
-	size_t lens[2];
-	int rc[2];
-	char *log;
+	char out[ZONE_NAME_MAX], long_name[300];
+	struct zoneop a, b;
 
-	tu_setenv("PSSIM_DELAY_MS", "100");
-	start(NULL, NULL);
-	lens[0] = msg("cd.example", 'C', 7001, msgs[0]);
-	lens[1] = msg("cd.example", 'D', 7002, msgs[1]);
-	ck_assert_int_eq(burst(msgs, lens, 2, rc, 10000), 2);
-	ck_assert_int_eq(rc[0], NOERROR_AA);
-	ck_assert_int_eq(rc[1], NOERROR_AA);
-	log = tu_read_file(calls);
-	ck_assert_ptr_nonnull(strstr(log, "end Create cd.example"));
-	ck_assert_ptr_nonnull(strstr(log, "start Delete cd.example"));
-	ck_assert(strstr(log, "end Create cd.example") < strstr(log, "start Delete cd.example"));
-	free(log);
-	ck_assert_ptr_null(zone_state("cd.example"));
-	stop();
-}
-END_TEST
-
-START_TEST(notify_burst_coalesced)
-{
-	static uint8_t msgs[10][512];
-	size_t lens[10];
-	int rc[10], i;
-	char *z;
-
-	start("notify_delay = 0.3", NULL);
-	put_zone("n.example", "Secondary", MASTERS, "5", 0);
-	for (i = 0; i < 10; i++)
-		lens[i] = msg("n.example", 'N', (uint16_t)(8000 + i), msgs[i]);
-	ck_assert_int_eq(burst(msgs, lens, 10, rc, 10000), 10);
-	for (i = 0; i < 10; i++)
-		ck_assert_int_eq(rc[i], NOERROR_AA);
-	ck_assert_int_eq(starts("Refresh", "n.example"), 1);
-	z = zone_state("n.example");
-	ck_assert_ptr_nonnull(strstr(z, "serial=6\n"));
-	free(z);
-	stop();
-}
-END_TEST
-
-START_TEST(thousand_across_200_zones)
-{
-	static uint8_t msgs[1000][512];
-	size_t lens[1000];
-	int rc[1000], i, noerror = 0;
-	long rss;
-	static const char kinds[] = { 'C', 'N', 'N', 'D', 'C' };
-
-	start(NULL, "max_concurrent = 8\nmax_queued = 2000");
-	for (i = 0; i < 1000; i++) {
-		char zone[64];
-
-		snprintf(zone, sizeof zone, "z%d.example", i % 200);
-		lens[i] = msg(zone, kinds[i / 200], (uint16_t)(10000 + i), msgs[i]);
-	}
-	ck_assert_int_eq(burst(msgs, lens, 1000, rc, 60000), 1000);
-	for (i = 0; i < 1000; i++)
-		noerror += rc[i] == NOERROR_AA;
-	ck_assert_int_eq(noerror, 1000);
-	for (i = 0; i < 200; i++) {
-		char zone[64], *z;
-
-		snprintf(zone, sizeof zone, "z%d.example", i);
-		z = zone_state(zone);
-		ck_assert_msg(z != NULL, "%s: the last CREATE was lost", zone);
-		free(z);
-	}
-	rss = tu_proc_rss_kb(agent);
-	ck_assert_msg(rss < 0 || rss < 32 * 1024, "agent peak RSS %ld KiB", rss);
-	stop();
-}
-END_TEST
-
-START_TEST(hostile_names_start_nothing)
-{
-	static const char *const names[] = { "-rf.example", "a\\;b.example", "a\\032b.example", "$(x).example",
-		"a\\'b.example", "a\\226\\128\\153b.example" };
-	size_t i;
-	char *log;
-
-	start(NULL, NULL);
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		ck_assert_int_eq(ask(names[i], 'C', 3000), REFUSED);
-	log = tu_read_file(calls);
-	ck_assert_ptr_null(log);                                                    /* no process ever ran */
-	stop();
-}
-END_TEST
-
-START_TEST(queue_full_answered_at_once)
-{
-	static uint8_t msgs[5][512];
-	size_t lens[5];
-	int rc[5], i, servfail = 0;
-
-	tu_setenv("PSSIM_DELAY_MS", "500");
-	start(NULL, "max_concurrent = 1\nmax_queued = 2");
-	for (i = 0; i < 5; i++) {
-		char zone[32];
-
-		snprintf(zone, sizeof zone, "q%d.example", i);
-		lens[i] = msg(zone, 'C', (uint16_t)(9000 + i), msgs[i]);
-	}
-	ck_assert_int_eq(burst(msgs, lens, 5, rc, 10000), 5);
-	for (i = 0; i < 5; i++)
-		servfail += rc[i] == SERVFAIL;
-	ck_assert_int_eq(servfail, 3);
-	stop();
-}
-END_TEST
-
-START_TEST(stop_answers_in_flight)
-{
-	uint8_t q[512], r[512];
-	size_t ql;
-	evutil_socket_t s;
-
-	tu_setenv("PSSIM_DELAY_MS", "600");
-	start(NULL, NULL);
-	s = tu_tcp_connect(port);
-	ql = msg("late.example", 'C', 4242, q);
-	ck_assert_int_eq(tu_tcp_send_msg(s, q, ql), 0);
-	tu_sleep_ms(150);
-	tu_proc_term(agent);
-	ck_assert_int_eq(tu_tcp_read_msg(s, r, sizeof r, 5000), (long)ql);
-	ck_assert_uint_eq(r[2] & 0x04, 0x04);
-	ck_assert_uint_eq(r[3] & 0x0f, 0);
-	evutil_closesocket(s);
-	stop();
-}
-END_TEST
-
-START_TEST(missing_script_is_a_startup_error)
-{
-	char conf[1024], path[600];
-	uint16_t p;
-	struct tu_proc *a;
-
-	dir = tu_tmpdir("msdns-sim");
-	snprintf(conf, sizeof conf, "[service:agent]\nlisten = 127.0.0.1:PORT\nmasters = 192.0.2.1\n"
-	    "[backend:agent:msdns]\npowershell = %s\nscript = %s.missing\n", tu_program("MSDNS_PSSIM"),
-	    tu_program("MSDNS_SCRIPT"));
-	a = tu_agent_start(dir, conf, &p);
-	ck_assert_ptr_null(a);   /* it never listened: it ended */
-	snprintf(path, sizeof path, "%s/agent.log", dir);
-	ck_assert_int_eq(tu_count_in_file(path, "[backend:agent:msdns] script: "), 1);
-	free(dir);
-}
-END_TEST
-
-START_TEST(second_stop_abandons)
-{
-	uint8_t q[512], r[512];
-	size_t ql;
-	evutil_socket_t s;
-	uint64_t t0;
-
-	start(NULL, "operation_timeout = 60");
-	set_fault("stuck.example", "hang");
-	s = tu_tcp_connect(port);
-	ql = msg("stuck.example", 'C', 4343, q);
-	ck_assert_int_eq(tu_tcp_send_msg(s, q, ql), 0);
-	tu_sleep_ms(300);
-	t0 = tu_now_ms();
-	tu_proc_term(agent);
-	ck_assert_int_eq(tu_proc_wait(agent, 500), -1);   /* the first stop waits for the operation */
-	tu_proc_term(agent);
-	ck_assert_int_eq(tu_tcp_read_msg(s, r, sizeof r, 10000), (long)ql);
-	ck_assert_uint_eq(r[3] & 0x0f, 2);                 /* abandoned: answered SERVFAIL, not dropped */
-	ck_assert_int_eq(tu_proc_wait(agent, 10000), 1);   /* and the exit says work was abandoned */
-	ck_assert_uint_lt(tu_now_ms() - t0, 10000);
-	evutil_closesocket(s);
-	tu_proc_free(agent);
-	free(dir);
-	free(state);
-	free(calls);
+	ck_assert_int_eq(zoneop_name_check("Ex_1.COM.", 9, out), 0);
+	ck_assert_str_eq(out, "ex_1.com");
+	ck_assert_int_eq(zoneop_name_check("a..b", 4, out), -1);
+	ck_assert_int_eq(zoneop_name_check(".", 1, out), -1);
+	ck_assert_int_eq(zoneop_name_check("a b", 3, out), -1);
+	memset(long_name, 'a', sizeof long_name);
+	long_name[63] = '.';
+	long_name[127] = '.';
+	long_name[191] = '.';
+	ck_assert_int_eq(zoneop_name_check(long_name, 253, out), 0);
+	ck_assert_int_eq(zoneop_name_check(long_name, 254, out), -1);
+	ck_assert_int_eq(zoneop_name_check(long_name + 192, 64, out), -1);   /* a 64-octet label */
+	ck_assert_str_eq(zoneop_kind_name(ZONEOP_LIST), "List");
+	ck_assert_str_eq(zoneop_result_name(ZONEOP_TIMEOUT), "timed out");
+	a = op_of(ZONEOP_CREATE, "x.example", 0);
+	b = a;
+	ck_assert(zoneop_same(&a, &b));
+	snprintf(b.masters, sizeof b.masters, "192.0.2.1");
+	ck_assert(!zoneop_same(&a, &b));
+	b = a;
+	b.flags = ZONEOP_F_NO_CONVERGE;
+	ck_assert(!zoneop_same(&a, &b));
+	memset(long_name, 'a', sizeof long_name);
+	long_name[299] = '\0';
+	ck_assert_int_eq(zoneop_set(&a, ZONEOP_GET, long_name), -1);
 }
 END_TEST
 
@@ -535,23 +239,12 @@ main(void)
 	Suite *s = suite_create("msdns");
 	TCase *tc = tcase_create("msdns");
 
-	tu_init();
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, create_notify_delete);
-	tcase_add_test(tc, zones_not_ours);
-	tcase_add_test(tc, delete_unmanaged_allowed);
-	tcase_add_test(tc, never_transferred_is_present);
-	tcase_add_test(tc, hung_operation_killed);
-	tcase_add_test(tc, crash_and_exit_codes);
-	tcase_add_test(tc, fifty_identical_creates);
-	tcase_add_test(tc, create_then_delete_in_order);
-	tcase_add_test(tc, notify_burst_coalesced);
-	tcase_add_test(tc, thousand_across_200_zones);
-	tcase_add_test(tc, hostile_names_start_nothing);
-	tcase_add_test(tc, queue_full_answered_at_once);
-	tcase_add_test(tc, stop_answers_in_flight);
-	tcase_add_test(tc, missing_script_is_a_startup_error);
-	tcase_add_test(tc, second_stop_abandons);
+	tcase_add_test(tc, argv_per_operation);
+	tcase_add_test(tc, request_lines);
+	tcase_add_test(tc, worker_lines);
+	tcase_add_test(tc, zone_facts);
+	tcase_add_test(tc, exit_codes);
+	tcase_add_test(tc, zone_names_and_ops);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -72,7 +72,7 @@ run(const char *const *args, unsigned timeout_ms, struct result *r)
 	for (i = 0; args[i]; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
-	ck_assert_int_eq(spawn_start(sp, argv, timeout_ms, "child", on_done, r), 0);
+	ck_assert_int_eq(spawn_start(sp, argv, timeout_ms, "child", NULL, on_done, r), 0);
 	event_base_loopexit(base, &guard);
 	event_base_dispatch(base);
 	ck_assert_int_eq(r->done, 1);
@@ -177,7 +177,7 @@ START_TEST(missing_program)
 	struct result r;
 
 	memset(&r, 0, sizeof r);
-	ck_assert_int_eq(spawn_start(sp, argv, 1000, "child", on_done, &r), -1);
+	ck_assert_int_eq(spawn_start(sp, argv, 1000, "child", NULL, on_done, &r), -1);
 	ck_assert_int_eq(r.done, 0);
 	ck_assert_uint_eq(spawner_running(sp), 0);
 }
@@ -189,7 +189,7 @@ START_TEST(free_kills_running)
 	struct result r;
 
 	memset(&r, 0, sizeof r);
-	ck_assert_int_eq(spawn_start(sp, argv, 60000, "child", on_done, &r), 0);
+	ck_assert_int_eq(spawn_start(sp, argv, 60000, "child", NULL, on_done, &r), 0);
 	ck_assert_uint_eq(spawner_running(sp), 1);
 	spawner_free(sp);
 	sp = spawner_new(base);
@@ -219,7 +219,7 @@ START_TEST(program_path_with_spaces)
 	argv[2] = "42";
 	argv[3] = NULL;
 	memset(&r, 0, sizeof r);
-	ck_assert_int_eq(spawn_start(sp, argv, 10000, "child", on_done, &r), 0);
+	ck_assert_int_eq(spawn_start(sp, argv, 10000, "child", NULL, on_done, &r), 0);
 	event_base_dispatch(base);
 	ck_assert_int_eq(r.how, SPAWN_EXITED);
 	ck_assert_int_eq(r.code, 42);

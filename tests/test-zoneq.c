@@ -11,9 +11,9 @@
 
 /* A backend the test finishes by hand. */
 struct started {
-	enum zone_op op;
-	char zone[64];
-	backend_done_fn *done;
+	enum zoneop_kind op;
+	char zone[ZONE_NAME_MAX];
+	zoneop_done_fn *done;
 	void *arg;
 	int finished;
 };
@@ -26,8 +26,10 @@ static struct backend *backend;
 static int refuse_starts;   /* this many starts fail before one works */
 static int start_calls;
 
+static struct zoneop last_op;   /* the last operation started */
+
 static int
-hb_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, void *arg)
+hb_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg)
 {
 	struct started *s;
 
@@ -38,8 +40,9 @@ hb_start(void *impl, enum zone_op op, const char *zone, backend_done_fn *done, v
 		return -1;
 	}
 	s = &ops[nops++];
-	s->op = op;
-	snprintf(s->zone, sizeof s->zone, "%s", zone);
+	s->op = op->kind;
+	snprintf(s->zone, sizeof s->zone, "%s", op->zone);
+	last_op = *op;
 	s->done = done;
 	s->arg = arg;
 	s->finished = 0;
@@ -55,30 +58,56 @@ hb_free(void *impl)
 static const struct backend_ops hb_ops = { "by-hand", hb_start, hb_free };
 
 static void
-finish(int i, enum zone_result r)
+finish(int i, enum zoneop_result r)
 {
 	ck_assert(!ops[i].finished);
 	ops[i].finished = 1;
-	ops[i].done(ops[i].arg, r);
+	ops[i].done(ops[i].arg, r, NULL, 0);
 }
 
 /* Answers received, per request. */
 struct answer {
 	int count;
-	enum zone_result r;
+	enum zoneop_result r;
 	int order;
+	int full;          /* the queue did not accept it */
+	size_t nzones;     /* a LIST's zones */
+	char first[ZONE_NAME_MAX];
 };
 
 static int answered;
 
 static void
-on_done(void *arg, enum zone_result r)
+on_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
 	struct answer *a = arg;
 
 	a->count++;
 	a->r = r;
 	a->order = answered++;
+	a->nzones = n;
+	if (n > 0)
+		snprintf(a->first, sizeof a->first, "%s", zones[0].name);
+}
+
+/* Submit kind on zone (masters and flags as given) for a. */
+static void
+submit_op(struct zoneq *q, enum zoneop_kind kind, const char *zone, const char *masters, unsigned flags,
+    struct answer *a)
+{
+	struct zoneop op;
+
+	ck_assert_int_eq(zoneop_set(&op, kind, zone), 0);
+	snprintf(op.masters, sizeof op.masters, "%s", masters);
+	op.flags = flags;
+	if (zoneq_submit(q, &op, on_done, a) == ZONEQ_FULL)
+		a->full = 1;
+}
+
+static void
+submit(struct zoneq *q, enum zoneop_kind kind, const char *zone, struct answer *a)
+{
+	submit_op(q, kind, zone, "", 0, a);
 }
 
 static struct zoneq *
@@ -115,13 +144,13 @@ START_TEST(duplicates_join)
 
 	memset(a, 0, sizeof a);
 	for (i = 0; i < 50; i++)
-		zoneq_submit(q, ZONE_OP_CREATE, "example.com", on_done, &a[i]);
+		submit(q, ZONEOP_CREATE, "example.com", &a[i]);
 	ck_assert_int_eq(nops, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 50);
-	finish(0, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
 	for (i = 0; i < 50; i++) {
 		ck_assert_int_eq(a[i].count, 1);
-		ck_assert_int_eq(a[i].r, ZONE_DONE);
+		ck_assert_int_eq(a[i].r, ZONEOP_DONE);
 	}
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -133,27 +162,27 @@ START_TEST(order_per_zone)
 	struct zoneq *q = mkq(0, 4, 100);
 	struct answer c1 = { 0 }, d = { 0 }, c2 = { 0 }, c3 = { 0 }, other = { 0 };
 
-	zoneq_submit(q, ZONE_OP_CREATE, "z.example", on_done, &c1);
-	zoneq_submit(q, ZONE_OP_DELETE, "z.example", on_done, &d);
-	zoneq_submit(q, ZONE_OP_CREATE, "z.example", on_done, &c2);   /* after the DELETE: must not join c1 */
-	zoneq_submit(q, ZONE_OP_CREATE, "z.example", on_done, &c3);   /* joins c2 */
-	zoneq_submit(q, ZONE_OP_DELETE, "other.example", on_done, &other);
+	submit(q, ZONEOP_CREATE, "z.example", &c1);
+	submit(q, ZONEOP_DELETE, "z.example", &d);
+	submit(q, ZONEOP_CREATE, "z.example", &c2);   /* after the DELETE: must not join c1 */
+	submit(q, ZONEOP_CREATE, "z.example", &c3);   /* joins c2 */
+	submit(q, ZONEOP_DELETE, "other.example", &other);
 	ck_assert_int_eq(nops, 2);                 /* z's CREATE and other's DELETE run side by side */
-	ck_assert_int_eq(ops[0].op, ZONE_OP_CREATE);
+	ck_assert_int_eq(ops[0].op, ZONEOP_CREATE);
 	ck_assert_str_eq(ops[1].zone, "other.example");
-	finish(0, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(c1.count, 1);
 	ck_assert_int_eq(nops, 3);
-	ck_assert_int_eq(ops[2].op, ZONE_OP_DELETE);
-	finish(2, ZONE_DONE);
+	ck_assert_int_eq(ops[2].op, ZONEOP_DELETE);
+	finish(2, ZONEOP_DONE);
 	ck_assert_int_eq(nops, 4);
-	ck_assert_int_eq(ops[3].op, ZONE_OP_CREATE);
-	finish(3, ZONE_FAILED);
-	ck_assert_int_eq(c2.r, ZONE_FAILED);
-	ck_assert_int_eq(c3.r, ZONE_FAILED);
+	ck_assert_int_eq(ops[3].op, ZONEOP_CREATE);
+	finish(3, ZONEOP_FAILED);
+	ck_assert_int_eq(c2.r, ZONEOP_FAILED);
+	ck_assert_int_eq(c3.r, ZONEOP_FAILED);
 	ck_assert_int_lt(c1.order, d.order);
 	ck_assert_int_lt(d.order, c2.order);
-	finish(1, ZONE_DONE);
+	finish(1, ZONEOP_DONE);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
 }
@@ -164,18 +193,18 @@ START_TEST(notify_during_refresh_not_lost)
 	struct zoneq *q = mkq(0, 4, 100);
 	struct answer n1 = { 0 }, n2 = { 0 }, n3 = { 0 };
 
-	zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &n1);
+	submit(q, ZONEOP_REFRESH, "z.example", &n1);
 	ck_assert_int_eq(nops, 1);
-	zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &n2);   /* refresh running: a new one queues */
-	zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &n3);   /* joins the queued one */
+	submit(q, ZONEOP_REFRESH, "z.example", &n2);   /* refresh running: a new one queues */
+	submit(q, ZONEOP_REFRESH, "z.example", &n3);   /* joins the queued one */
 	ck_assert_int_eq(nops, 1);
-	finish(0, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(n1.count, 1);
 	ck_assert_int_eq(n2.count, 0);
 	ck_assert_int_eq(nops, 2);
-	finish(1, ZONE_ABSENT);
-	ck_assert_int_eq(n2.r, ZONE_ABSENT);
-	ck_assert_int_eq(n3.r, ZONE_ABSENT);
+	finish(1, ZONEOP_ABSENT);
+	ck_assert_int_eq(n2.r, ZONEOP_ABSENT);
+	ck_assert_int_eq(n3.r, ZONEOP_ABSENT);
 	zoneq_free(q);
 }
 END_TEST
@@ -196,26 +225,26 @@ START_TEST(notify_delay_coalesces)
 	int i;
 
 	memset(burst, 0, sizeof burst);
-	zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &first);
+	submit(q, ZONEOP_REFRESH, "z.example", &first);
 	ck_assert_int_eq(nops, 0);                 /* waits the delay */
 	for (i = 0; i < 5; i++) {
-		zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &burst[i]);
+		submit(q, ZONEOP_REFRESH, "z.example", &burst[i]);
 		ck_assert_int_eq(burst[i].count, 1);   /* answered at once */
-		ck_assert_int_eq(burst[i].r, ZONE_DONE);
+		ck_assert_int_eq(burst[i].r, ZONEOP_DONE);
 	}
 	ck_assert_int_eq(first.count, 0);
 	run_for(40);
 	ck_assert_int_eq(nops, 0);
 	run_for(150);
 	ck_assert_int_eq(nops, 1);                 /* one refresh for the burst */
-	ck_assert_int_eq(ops[0].op, ZONE_OP_REFRESH);
-	zoneq_submit(q, ZONE_OP_REFRESH, "z.example", on_done, &late);   /* during the refresh: kept */
-	finish(0, ZONE_DONE);
+	ck_assert_int_eq(ops[0].op, ZONEOP_REFRESH);
+	submit(q, ZONEOP_REFRESH, "z.example", &late);   /* during the refresh: kept */
+	finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(first.count, 1);
 	ck_assert_int_eq(late.count, 0);
 	run_for(200);
 	ck_assert_int_eq(nops, 2);
-	finish(1, ZONE_DONE);
+	finish(1, ZONEOP_DONE);
 	ck_assert_int_eq(late.count, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -232,17 +261,17 @@ START_TEST(max_concurrent)
 	memset(a, 0, sizeof a);
 	for (i = 0; i < 5; i++) {
 		snprintf(z, sizeof z, "z%d.example", i);
-		zoneq_submit(q, ZONE_OP_CREATE, z, on_done, &a[i]);
+		submit(q, ZONEOP_CREATE, z, &a[i]);
 	}
 	ck_assert_int_eq(nops, 2);
-	finish(1, ZONE_DONE);
+	finish(1, ZONEOP_DONE);
 	ck_assert_int_eq(nops, 3);
 	ck_assert_str_eq(ops[2].zone, "z2.example");   /* arrival order across zones */
-	finish(0, ZONE_DONE);
-	finish(2, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
+	finish(2, ZONEOP_DONE);
 	ck_assert_int_eq(nops, 5);
-	finish(3, ZONE_DONE);
-	finish(4, ZONE_DONE);
+	finish(3, ZONEOP_DONE);
+	finish(4, ZONEOP_DONE);
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(a[i].count, 1);
 	zoneq_free(q);
@@ -259,16 +288,17 @@ START_TEST(max_queued)
 	memset(a, 0, sizeof a);
 	for (i = 0; i < 4; i++) {
 		snprintf(z, sizeof z, "z%d.example", i);
-		zoneq_submit(q, ZONE_OP_CREATE, z, on_done, &a[i]);
+		submit(q, ZONEOP_CREATE, z, &a[i]);
 	}
-	ck_assert_int_eq(a[3].count, 1);           /* the fourth operation: refused at once */
-	ck_assert_int_eq(a[3].r, ZONE_BUSY);
-	zoneq_submit(q, ZONE_OP_CREATE, "z2.example", on_done, &dup);   /* a duplicate still joins */
+	ck_assert_int_eq(a[3].count, 0);           /* the fourth operation: not accepted, never answered */
+	ck_assert_int_eq(a[3].full, 1);
+	ck_assert_int_eq(a[2].full, 0);
+	submit(q, ZONEOP_CREATE, "z2.example", &dup);   /* a duplicate still joins */
 	ck_assert_int_eq(dup.count, 0);
-	finish(0, ZONE_DONE);
-	finish(1, ZONE_DONE);
-	finish(2, ZONE_DONE);
-	ck_assert_int_eq(dup.r, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
+	finish(1, ZONEOP_DONE);
+	finish(2, ZONEOP_DONE);
+	ck_assert_int_eq(dup.r, ZONEOP_DONE);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
 }
@@ -279,14 +309,14 @@ START_TEST(thousand_across_200_zones)
 {
 	struct zoneq *q = mkq(0, 8, 2000);
 	static struct answer a[1000];
-	static const enum zone_op kinds[] = { ZONE_OP_CREATE, ZONE_OP_REFRESH, ZONE_OP_DELETE, ZONE_OP_CREATE };
+	static const enum zoneop_kind kinds[] = { ZONEOP_CREATE, ZONEOP_REFRESH, ZONEOP_DELETE, ZONEOP_CREATE };
 	char z[32];
 	int i, rounds = 0;
 
 	memset(a, 0, sizeof a);
 	for (i = 0; i < 1000; i++) {
 		snprintf(z, sizeof z, "zone%d.example", i % 200);
-		zoneq_submit(q, kinds[(i / 200) % 4], z, on_done, &a[i]);
+		submit(q, kinds[(i / 200) % 4], z, &a[i]);
 	}
 	while (zoneq_pending(q) > 0 && rounds++ < 100000) {
 		int k, open = 0;
@@ -294,7 +324,7 @@ START_TEST(thousand_across_200_zones)
 		for (k = nops - 1; k >= 0; k--) {
 			if (!ops[k].finished) {
 				open++;
-				finish(k, (k % 7) ? ZONE_DONE : ZONE_FAILED);
+				finish(k, (k % 7) ? ZONEOP_DONE : ZONEOP_FAILED);
 				break;
 			}
 		}
@@ -313,18 +343,18 @@ START_TEST(abandon_queued)
 	struct zoneq *q = mkq(1000, 1, 100);
 	struct answer run = { 0 }, waiting = { 0 }, delayed = { 0 }, behind = { 0 };
 
-	zoneq_submit(q, ZONE_OP_CREATE, "a.example", on_done, &run);
-	zoneq_submit(q, ZONE_OP_CREATE, "b.example", on_done, &waiting);
-	zoneq_submit(q, ZONE_OP_REFRESH, "c.example", on_done, &delayed);
-	zoneq_submit(q, ZONE_OP_DELETE, "a.example", on_done, &behind);
+	submit(q, ZONEOP_CREATE, "a.example", &run);
+	submit(q, ZONEOP_CREATE, "b.example", &waiting);
+	submit(q, ZONEOP_REFRESH, "c.example", &delayed);
+	submit(q, ZONEOP_DELETE, "a.example", &behind);
 	zoneq_abandon_queued(q);
-	ck_assert_int_eq(waiting.r, ZONE_FAILED);
-	ck_assert_int_eq(delayed.r, ZONE_FAILED);
-	ck_assert_int_eq(behind.r, ZONE_FAILED);
+	ck_assert_int_eq(waiting.r, ZONEOP_FAILED);
+	ck_assert_int_eq(delayed.r, ZONEOP_FAILED);
+	ck_assert_int_eq(behind.r, ZONEOP_FAILED);
 	ck_assert_int_eq(run.count, 0);
 	ck_assert_uint_eq(zoneq_pending(q), 1);
-	finish(0, ZONE_DONE);
-	ck_assert_int_eq(run.r, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq(run.r, ZONEOP_DONE);
 	ck_assert_int_eq(nops, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -337,17 +367,17 @@ START_TEST(failed_start_retried)
 	struct answer a = { 0 }, dup = { 0 };
 
 	refuse_starts = 2;
-	zoneq_submit(q, ZONE_OP_CREATE, "retry.example", on_done, &a);
+	submit(q, ZONEOP_CREATE, "retry.example", &a);
 	ck_assert_int_eq(start_calls, 1);
 	ck_assert_int_eq(a.count, 0);               /* not answered: tried again later */
-	zoneq_submit(q, ZONE_OP_CREATE, "retry.example", on_done, &dup);   /* joins meanwhile */
+	submit(q, ZONEOP_CREATE, "retry.example", &dup);   /* joins meanwhile */
 	run_for(1000);
 	ck_assert_int_eq(start_calls, 3);
 	ck_assert_int_eq(nops, 1);
 	ck_assert_uint_eq(zoneq_started(q), 1);   /* attempts that failed are not starts */
-	finish(0, ZONE_DONE);
-	ck_assert_int_eq(a.r, ZONE_DONE);
-	ck_assert_int_eq(dup.r, ZONE_DONE);
+	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq(a.r, ZONEOP_DONE);
+	ck_assert_int_eq(dup.r, ZONEOP_DONE);
 	zoneq_free(q);
 }
 END_TEST
@@ -358,16 +388,98 @@ START_TEST(start_never_works)
 	struct answer a = { 0 }, other = { 0 };
 
 	refuse_starts = 1000;
-	zoneq_submit(q, ZONE_OP_DELETE, "broken.example", on_done, &a);
+	submit(q, ZONEOP_DELETE, "broken.example", &a);
 	run_for(2000);
 	ck_assert_int_eq(start_calls, 3);
 	ck_assert_int_eq(a.count, 1);
-	ck_assert_int_eq(a.r, ZONE_FAILED);
+	ck_assert_int_eq(a.r, ZONEOP_FAILED);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	refuse_starts = 0;                          /* the queue still works afterwards */
-	zoneq_submit(q, ZONE_OP_DELETE, "broken.example", on_done, &other);
-	finish(0, ZONE_DONE);
-	ck_assert_int_eq(other.r, ZONE_DONE);
+	submit(q, ZONEOP_DELETE, "broken.example", &other);
+	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq(other.r, ZONEOP_DONE);
+	zoneq_free(q);
+}
+END_TEST
+
+/* Joining compares the whole operation: other masters or other flags are another operation. */
+START_TEST(join_compares_whole_op)
+{
+	struct zoneq *q = mkq(0, 4, 100);
+	struct answer a = { 0 }, same = { 0 }, other_masters = { 0 }, other_flags = { 0 };
+
+	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.1", 0, &a);
+	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.1", 0, &same);
+	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.9", 0, &other_masters);
+	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.9", ZONEOP_F_NO_CONVERGE, &other_flags);
+	ck_assert_int_eq(nops, 1);
+	ck_assert_str_eq(last_op.masters, "192.0.2.1");
+	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq(a.count, 1);
+	ck_assert_int_eq(same.count, 1);
+	ck_assert_int_eq(other_masters.count, 0);
+	ck_assert_int_eq(nops, 2);
+	ck_assert_str_eq(last_op.masters, "192.0.2.9");
+	ck_assert_uint_eq(last_op.flags, 0);
+	finish(1, ZONEOP_NOT_OURS);
+	ck_assert_int_eq(other_masters.r, ZONEOP_NOT_OURS);
+	ck_assert_int_eq(nops, 3);
+	ck_assert_uint_eq(last_op.flags, ZONEOP_F_NO_CONVERGE);
+	finish(2, ZONEOP_DONE);
+	ck_assert_int_eq(other_flags.r, ZONEOP_DONE);
+	ck_assert_uint_eq(zoneq_pending(q), 0);
+	zoneq_free(q);
+}
+END_TEST
+
+/* LIST has its own queue (it runs beside zone operations); joined LISTs all get the zones. */
+START_TEST(list_own_key_zones_to_every_waiter)
+{
+	struct zoneq *q = mkq(0, 4, 100);
+	struct answer l1 = { 0 }, l2 = { 0 }, c = { 0 };
+	struct zoneop_zone zones[2];
+
+	memset(zones, 0, sizeof zones);
+	snprintf(zones[0].name, sizeof zones[0].name, "a.example");
+	snprintf(zones[1].name, sizeof zones[1].name, "b.example");
+	submit(q, ZONEOP_LIST, "", &l1);
+	submit(q, ZONEOP_CREATE, "a.example", &c);
+	submit(q, ZONEOP_LIST, "", &l2);
+	ck_assert_int_eq(nops, 2);                  /* the LIST and the CREATE run at once */
+	ck_assert_int_eq(ops[0].op, ZONEOP_LIST);
+	ck_assert_str_eq(ops[0].zone, "");
+	ops[0].finished = 1;
+	ops[0].done(ops[0].arg, ZONEOP_DONE, zones, 2);
+	ck_assert_int_eq(l1.count, 1);
+	ck_assert_int_eq(l2.count, 1);
+	ck_assert_uint_eq(l1.nzones, 2);
+	ck_assert_uint_eq(l2.nzones, 2);
+	ck_assert_str_eq(l2.first, "a.example");
+	finish(1, ZONEOP_DONE);
+	ck_assert_int_eq(c.count, 1);
+	ck_assert_uint_eq(zoneq_pending(q), 0);
+	zoneq_free(q);
+}
+END_TEST
+
+/* More requests joined on one operation than max_waiters: the queue says full, nothing is answered. */
+START_TEST(max_waiters_full)
+{
+	struct zoneq_limits lim = { 0, 1, 100, 3 };
+	struct zoneq *q = zoneq_new(base, backend, &lim);
+	struct answer a[4];
+	int i;
+
+	memset(a, 0, sizeof a);
+	for (i = 0; i < 4; i++)
+		submit(q, ZONEOP_CREATE, "w.example", &a[i]);
+	ck_assert_int_eq(a[2].full, 0);
+	ck_assert_int_eq(a[3].full, 1);
+	finish(0, ZONEOP_DONE);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(a[i].count, 1);
+	ck_assert_int_eq(a[3].count, 0);
+	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
 }
 END_TEST
@@ -389,6 +501,9 @@ main(void)
 	tcase_add_test(tc, abandon_queued);
 	tcase_add_test(tc, failed_start_retried);
 	tcase_add_test(tc, start_never_works);
+	tcase_add_test(tc, join_compares_whole_op);
+	tcase_add_test(tc, list_own_key_zones_to_every_waiter);
+	tcase_add_test(tc, max_waiters_full);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -1,0 +1,53 @@
+/* Zone operations: what the agent and the catalog code ask of a backend, and how it ended (pure). */
+#ifndef MSDNS_ZONEOP_H
+#define MSDNS_ZONEOP_H
+
+#include <stddef.h>
+
+#define ZONE_NAME_MAX 254        /* 253 characters + NUL: validated, lower case, no trailing dot */
+
+enum zoneop_kind { ZONEOP_GET, ZONEOP_CREATE, ZONEOP_DELETE, ZONEOP_REFRESH, ZONEOP_LIST };
+
+enum zoneop_result {
+	ZONEOP_DONE,      /* done (Get: present) */
+	ZONEOP_ABSENT,    /* the zone does not exist (Get, Refresh) */
+	ZONEOP_NOT_OURS,  /* exists but not a file-backed secondary of the given masters (Create, Delete) */
+	ZONEOP_FAILED,    /* any other failure (incl. server unreachable / access denied) */
+	ZONEOP_TIMEOUT,   /* killed at operation_timeout */
+};
+
+#define ZONEOP_F_NO_CONVERGE 1u  /* Create: a secondary of OTHER masters is NOT_OURS (catalogs: clash), not converged */
+#define ZONEOP_F_UNMANAGED   2u  /* Delete: delete even a zone that is not ours (delete_unmanaged_zones) */
+
+struct zoneop {
+	enum zoneop_kind kind;
+	char zone[ZONE_NAME_MAX];    /* "" for LIST */
+	char masters[512];           /* comma-separated IPs for Create/Delete ("" = the agent's [service:agent] masters) */
+	unsigned flags;
+};
+
+struct zoneop_zone {             /* one zone of a LIST */
+	char name[ZONE_NAME_MAX];    /* lower case, no trailing dot */
+	char type[16];               /* as Microsoft DNS names it: Primary, Secondary, Stub, Forwarder */
+	int ds_integrated;
+	char masters[512];           /* comma-separated IPs, "" when none */
+};
+
+/* Called exactly once per started operation, on the event loop; zones only for a LIST that ended DONE,
+ * valid during the call. */
+typedef void zoneop_done_fn(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n);
+
+/* "Get", "Create", "Delete", "Refresh", "List" (the script's -Operation values). */
+const char *zoneop_kind_name(enum zoneop_kind k);
+/* "done", "absent", "not ours", "failed", "timed out" (for the log). */
+const char *zoneop_result_name(enum zoneop_result r);
+/* Whether a and b ask for the same thing (kind, zone, masters, flags): a request may join the other. */
+int zoneop_same(const struct zoneop *a, const struct zoneop *b);
+/* Validate a zone name given as text by the agent's rules (letters, digits, '-', '_', dot-separated labels
+ * of 1..63, 1..253 characters, no leading '-'; one trailing dot allowed) and write it lower case without
+ * the trailing dot. Returns 0, or -1 when it is not acceptable. */
+int zoneop_name_check(const char *text, size_t len, char out[ZONE_NAME_MAX]);
+/* Fill op with kind on zone (masters "" and flags 0). Returns 0, or -1 when zone does not fit. */
+int zoneop_set(struct zoneop *op, enum zoneop_kind kind, const char *zone);
+
+#endif
