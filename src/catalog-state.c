@@ -25,7 +25,7 @@ struct entry {
 };
 
 struct catalog_state {
-	char name[AGENT_ZONE_MAX];
+	char name[ZONE_NAME_MAX];
 	int valid;
 	uint32_t serial;
 	struct catmap *members;   /* zone -> struct entry (how unused) */
@@ -246,10 +246,10 @@ int
 catalog_state_zone_ok(const char *text)
 {
 	uint8_t wire[WIRE_NAME_MAX];
-	char back[AGENT_ZONE_MAX];
+	char back[ZONE_NAME_MAX];
 	size_t len = strlen(text);
 
-	if (len == 0 || len >= AGENT_ZONE_MAX || text[len - 1] == '.')
+	if (len == 0 || len >= ZONE_NAME_MAX || text[len - 1] == '.')
 		return 0;
 	len = wire_name_from_text(text, wire);
 	return len > 0 && agent_zone_name(wire, len, back) == 0 && strcmp(back, text) == 0;
@@ -514,7 +514,7 @@ parse(struct catalog_state *s, char *text, size_t len, char *why, size_t whylen)
 	}
 	text[body - 1] = '\0';
 	for (line = text; line != NULL; line = next, n++) {
-		char a[AGENT_ZONE_MAX + 1], l[LABEL_TEXT_MAX + 2], h[16];
+		char a[ZONE_NAME_MAX + 1], l[LABEL_TEXT_MAX + 2], h[16];
 		char extra;
 
 		next = strchr(line, '\n');
