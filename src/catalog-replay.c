@@ -46,7 +46,7 @@ usage(FILE *f)
 
 /* text as a zone name by the agent's rules (lower case, no trailing dot). Returns 0 or -1. */
 static int
-zone_arg(const char *text, char out[AGENT_ZONE_MAX])
+zone_arg(const char *text, char out[ZONE_NAME_MAX])
 {
 	uint8_t wire[WIRE_NAME_MAX];
 	size_t len = wire_name_from_text(text, wire);
@@ -162,7 +162,7 @@ catalog_replay_main(int argc, char **argv)
 	struct catalog_records *recs;
 	struct catalog_view *v;
 	struct catalog_policy pol;
-	char at[NETADDR_TEXT_MAX], name[AGENT_ZONE_MAX];
+	char at[NETADDR_TEXT_MAX], name[ZONE_NAME_MAX];
 	int i, r;
 	size_t k;
 
@@ -195,7 +195,7 @@ catalog_replay_main(int argc, char **argv)
 		} else if (strcmp(a, "--state-file") == 0 && has_val) {
 			o.state = argv[++i];
 		} else if (strcmp(a, "--suffix") == 0 && has_val) {
-			char *s = malloc(AGENT_ZONE_MAX);
+			char *s = malloc(ZONE_NAME_MAX);
 
 			if (s == NULL || zone_arg(argv[i + 1], s) != 0)
 				return cusage("--suffix '%s' is not a valid zone name", argv[i + 1]);
