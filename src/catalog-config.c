@@ -29,7 +29,7 @@ static int
 zone_text(const char *text, char out[CATALOG_CONFIG_NAME_MAX])
 {
 	uint8_t wire[WIRE_NAME_MAX];
-	char tmp[AGENT_ZONE_MAX];
+	char tmp[ZONE_NAME_MAX];
 	size_t len = wire_name_from_text(text, wire);
 
 	if (len == 0 || agent_zone_name(wire, len, tmp) != 0)
