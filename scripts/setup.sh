@@ -12,7 +12,7 @@ for w in "${want[@]}"; do
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
     bench)   pkgs+=(python3-designate) ;;
     designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
-    catalog) pkgs+=(knot knot-dnsutils) ;;   # a real catalog producer for tests/catz-*.sh
+    catalog) pkgs+=(knot knot-dnsutils bind9 bind9-dnsutils) ;;   # real catalog producers for tests/catz-*.sh, xfr-peers
     *) echo "setup.sh: unknown part '$w'" >&2; exit 64 ;;
   esac
 done
