@@ -364,16 +364,20 @@ class Api:
 class Agent:
     """msdns-agent with the msdns backend; the PowerShell simulator plays Microsoft DNS in <work>/Microsoft DNS."""
 
-    def __init__(self, work, port, masters, extra=''):
+    def __init__(self, work, port, masters, extra='', catalog=None):
         self.work = work
         self.port = port
         self.state = os.path.join(work, 'Microsoft DNS')
         self.conf = os.path.join(work, 'msdns-agent.conf')
         self.log = os.path.join(work, 'msdns-agent.log')
+        self.state_dir = os.path.join(work, 'agent-state')
+        os.makedirs(self.state_dir, exist_ok=True)
+        if catalog:   # (name, "host:port") of a catalog this agent consumes
+            extra += '[catalog:%s]\nmasters = %s\n' % catalog
         with open(self.conf, 'w') as f:
             f.write(f"""[DEFAULT]
 debug = true
-state_dir = {os.path.join(work, 'agent-state')}
+{'state_dir = ' + self.state_dir if catalog else ''}
 [service:agent]
 listen = 127.0.0.1:{port}
 masters = {masters}
