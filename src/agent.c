@@ -126,7 +126,7 @@ agent_classify(const struct config *cfg, const struct wire_msg *m, const struct 
 	} else {
 		v->kind = AGENT_DELETE;
 		v->op.kind = ZONEOP_DELETE;
-		if (cfg->delete_unmanaged_zones)
+		if (cfg->msdns.delete_unmanaged_zones)
 			v->op.flags |= ZONEOP_F_UNMANAGED;
 		v->why = "DELETE: remove our secondary zone (nothing to do when it is absent)";
 	}

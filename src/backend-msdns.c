@@ -34,7 +34,7 @@ backend_msdns_check_paths(const struct config *cfg, FILE *err)
 {
 	const struct {
 		const char *key, *path;
-	} files[] = { { "powershell", cfg->powershell }, { "script", cfg->script } };
+	} files[] = { { "powershell", cfg->msdns.powershell }, { "script", cfg->msdns.script } };
 	int problems = 0;
 	size_t i;
 
@@ -132,7 +132,7 @@ msdns_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg
 {
 	struct msdns *m = impl;
 	struct msdns_op *o = calloc(1, sizeof *o);
-	const struct msdns_program prog = { m->cfg->powershell, m->cfg->script, m->cfg->execution_policy };
+	const struct msdns_program prog = { m->cfg->msdns.powershell, m->cfg->msdns.script, m->cfg->msdns.execution_policy };
 	const char *argv[MSDNS_ARGV_MAX];
 	char masters[CONFIG_MAX_ADDRS * (NETADDR_TEXT_MAX + 1)], tag[300];
 
@@ -147,7 +147,7 @@ msdns_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg
 		config_masters_text(m->cfg, masters, sizeof masters);
 	msdns_argv(&prog, &o->op, masters, argv);
 	snprintf(tag, sizeof tag, "%s %s", zoneop_kind_name(op->kind), op->kind == ZONEOP_LIST ? "-" : op->zone);
-	if (spawn_start(m->sp, argv, (unsigned)(m->cfg->operation_timeout * 1000), tag, msdns_line, msdns_child_done,
+	if (spawn_start(m->sp, argv, (unsigned)(m->cfg->msdns.operation_timeout * 1000), tag, msdns_line, msdns_child_done,
 	    o) != 0) {
 		free(o);
 		return -1;
@@ -188,7 +188,7 @@ backend_msdns_new(struct event_base *base, const struct config *cfg)
 		return NULL;
 	}
 	log_info("msdns backend: %s -File %s, %zu master%s, operation_timeout %.1f s, max_concurrent %d",
-	    cfg->powershell, cfg->script, cfg->n_masters, cfg->n_masters == 1 ? "" : "s", cfg->operation_timeout,
-	    cfg->max_concurrent);
+	    cfg->msdns.powershell, cfg->msdns.script, cfg->agent.n_masters, cfg->agent.n_masters == 1 ? "" : "s", cfg->msdns.operation_timeout,
+	    cfg->msdns.max_concurrent);
 	return b;
 }

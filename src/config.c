@@ -1,7 +1,8 @@
-/* Configuration: designate.conf's [service:agent] and [backend:agent:msdns] read from an INI file. */
+/* Configuration: one table of keys drives the INI parser, the defaults, the messages and the sample file. */
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,25 +44,6 @@ ctx_problem(struct parse_ctx *x, int is_error, const char *fmt, ...)
 	fputc('\n', x->err);
 	if (is_error)
 		x->errors++;
-}
-
-void
-config_defaults(struct config *cfg)
-{
-	memset(cfg, 0, sizeof *cfg);
-	netaddr_parse_hostport("0.0.0.0", AGENT_PORT, &cfg->listen[0]);
-	cfg->n_listen = 1;
-	cfg->tcp_backlog = 100;
-	cfg->tcp_recv_timeout = 0.5;
-	cfg->tcp_max_connections = 256;
-	cfg->backend_driver = CONFIG_BACKEND_MSDNS;
-	snprintf(cfg->powershell, sizeof cfg->powershell,
-	    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
-	snprintf(cfg->script, sizeof cfg->script, "C:\\Program Files\\msdns-agent\\scripts\\msdns-zone.ps1");
-	snprintf(cfg->execution_policy, sizeof cfg->execution_policy, "RemoteSigned");
-	cfg->operation_timeout = 60;
-	cfg->max_concurrent = 4;
-	cfg->max_queued = 1000;
 }
 
 static int
@@ -158,7 +140,7 @@ for_each_item(struct parse_ctx *x, const char *key, const char *v,
 static int
 item_listen(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 {
-	if (netaddr_parse_hostport(tok, AGENT_PORT, &x->cfg->listen[i]) != 0) {
+	if (netaddr_parse_hostport(tok, AGENT_PORT, &x->cfg->agent.listen[i]) != 0) {
 		ctx_problem(x, 1, "%s: '%s' is not an IPv4/IPv6 address with optional port", key, tok);
 		return -1;
 	}
@@ -168,7 +150,7 @@ item_listen(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 static int
 item_master(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 {
-	struct netaddr *m = &x->cfg->masters[i];
+	struct netaddr *m = &x->cfg->agent.masters[i];
 
 	if (netaddr_parse_hostport(tok, 53, m) != 0) {
 		ctx_problem(x, 1, "%s: '%s' is not an IPv4/IPv6 address with optional port", key, tok);
@@ -183,7 +165,7 @@ item_master(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 static int
 item_allow(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 {
-	struct config_prefix *p = &x->cfg->allow_notify[i];
+	struct config_prefix *p = &x->cfg->agent.allow_notify[i];
 
 	if (netaddr_parse_prefix(tok, &p->addr, &p->bits) != 0) {
 		ctx_problem(x, 1, "%s: '%s' is not an IP address or CIDR prefix", key, tok);
@@ -192,147 +174,421 @@ item_allow(struct parse_ctx *x, const char *key, const char *tok, size_t i)
 	return 0;
 }
 
+/* The parsers of the table's types; each prints its own problem and returns 0 or -1. */
+struct config_key;
+typedef int parse_fn(struct parse_ctx *x, const struct config_key *k, void *field, const char *v);
+
+enum key_type {
+	KT_BOOL,         /* int: true/false, yes/no, on/off, 1/0 */
+	KT_INT,          /* int within min..max */
+	KT_SECONDS,      /* double within min..max */
+	KT_STRING,       /* char[size] */
+	KT_CHOICE,       /* int: the index of the value in choices (exact) */
+	KT_CHOICE_TEXT,  /* char[size]: the choice as spelled in choices (any case) */
+	KT_CUSTOM,       /* parse() */
+	KT_NO_EFFECT,    /* accepted for designate.conf, warned about, not stored */
+};
+
+#define SECTION_DEFAULT "DEFAULT"
+#define SECTION_AGENT "service:agent"
+#define SECTION_MSDNS "backend:agent:msdns"
+
+/* One key: adding a key is one row (and its field in struct config). */
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;                   /* of the field in struct config */
+	size_t size;                     /* KT_STRING, KT_CHOICE_TEXT: the buffer */
+	double min, max;                 /* KT_INT, KT_SECONDS */
+	const char *const *choices;      /* KT_CHOICE*: NULL-terminated */
+	parse_fn *parse;                 /* KT_CUSTOM */
+	const char *def;                 /* the default as text, parsed at start; NULL: none (zero, empty) */
+	const char *example;             /* the sample shows this value instead of the default, or NULL */
+	int sample_set;                  /* the sample sets the key (not commented out) */
+	const char *doc;                 /* the sample's comment ('\n' splits lines); NULL: shares the previous */
+};
+
+static parse_fn parse_listen, parse_masters, parse_allow, parse_host, parse_port, parse_ip_or_empty;
+
+static const char *const backend_names[] = { "msdns", "fake", NULL };
+static const char *const policies[] = { "AllSigned", "Bypass", "Default", "RemoteSigned", "Restricted", "Undefined",
+	"Unrestricted", NULL };
+
+#define F(sec, field) offsetof(struct config, sec.field), sizeof(((struct config *)0)->sec.field)
+
+static const struct config_key keys[] = {
+	{ SECTION_DEFAULT, "debug", KT_BOOL, F(def, debug), 0, 0, NULL, NULL, "false", NULL, 0,
+	  "Log at DEBUG as well (also: --debug)." },
+	{ SECTION_DEFAULT, "log_file", KT_STRING, F(def, log_file), 0, 0, NULL, NULL, NULL,
+	  "C:\\ProgramData\\msdns-agent\\logs\\msdns-agent.log", 0,
+	  "Also write the log to this file (the service writes Windows' Event Log too). Default: stderr only." },
+	{ SECTION_AGENT, "listen", KT_CUSTOM, F(agent, listen), 0, 0, NULL, parse_listen, "0.0.0.0:5358", NULL, 0,
+	  "Where to listen, UDP and TCP: IPv4 or [IPv6] literals with an optional port (default 5358)." },
+	{ SECTION_AGENT, "host", KT_CUSTOM, 0, 0, 0, 0, NULL, parse_host, NULL, "0.0.0.0", 0,
+	  "Deprecated pair kept from designate.conf; when set, it replaces listen." },
+	{ SECTION_AGENT, "port", KT_CUSTOM, 0, 0, 0, 0, NULL, parse_port, NULL, "5358", 0, NULL },
+	{ SECTION_AGENT, "masters", KT_CUSTOM, F(agent, masters), 0, 0, NULL, parse_masters, NULL, "192.0.2.1:53", 1,
+	  "Designate's mDNS servers: Microsoft DNS pulls zone transfers from them. Required by the msdns\n"
+	  "backend. Only the IPs are given to Microsoft DNS, which transfers from port 53 only." },
+	{ SECTION_AGENT, "allow_notify", KT_CUSTOM, F(agent, allow_notify), 0, 0, NULL, parse_allow, NULL,
+	  "192.0.2.1, 192.0.2.0/24", 0,
+	  "Who may send CREATE, DELETE and NOTIFY: IPs (exact match, as the original) or CIDR prefixes (an\n"
+	  "extension). Empty: everyone. The protocol has no authentication: set this." },
+	{ SECTION_AGENT, "notify_delay", KT_SECONDS, F(agent, notify_delay), 0, 86400, NULL, NULL, "0", NULL, 0,
+	  "Seconds the first NOTIFY for a zone waits; NOTIFYs for it meanwhile are answered at once. 0 = off." },
+	{ SECTION_AGENT, "tcp_backlog", KT_INT, F(agent, tcp_backlog), 1, 65535, NULL, NULL, "100", NULL, 0,
+	  "TCP listen backlog, and seconds an idle TCP connection stays open." },
+	{ SECTION_AGENT, "tcp_recv_timeout", KT_SECONDS, F(agent, tcp_recv_timeout), 0.001, 3600, NULL, NULL, "0.5",
+	  NULL, 0, NULL },
+	{ SECTION_AGENT, "tcp_max_connections", KT_INT, F(agent, tcp_max_connections), 1, 100000, NULL, NULL, "256",
+	  NULL, 0, "TCP connections at once (an extension); more wait in the backlog." },
+	{ SECTION_AGENT, "transfer_source", KT_CUSTOM, F(agent, transfer_source), 0, 0, NULL, parse_ip_or_empty, NULL,
+	  "192.0.2.10", 0, "Accepted for compatibility; Microsoft DNS chooses the source of its own zone transfers." },
+	{ SECTION_AGENT, "backend_driver", KT_CHOICE, F(agent, backend_driver), 0, 0, backend_names, NULL, "msdns",
+	  NULL, 0,
+	  "msdns: Microsoft DNS through PowerShell. fake: Designate's fake (every zone exists, nothing happens;\n"
+	  "for protocol tests only)." },
+	{ SECTION_AGENT, "workers", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0,
+	  "designate.conf's workers and threads have no effect (one event loop)." },
+	{ SECTION_AGENT, "threads", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, NULL },
+	{ SECTION_MSDNS, "powershell", KT_STRING, F(msdns, powershell), 0, 0, NULL, NULL,
+	  "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", NULL, 0,
+	  "Windows PowerShell 5.1 (not pwsh: the DnsServer module needs 5.1)." },
+	{ SECTION_MSDNS, "script", KT_STRING, F(msdns, script), 0, 0, NULL, NULL,
+	  "C:\\Program Files\\msdns-agent\\scripts\\msdns-zone.ps1", NULL, 0, "The one script every operation runs." },
+	{ SECTION_MSDNS, "execution_policy", KT_CHOICE_TEXT, F(msdns, execution_policy), 0, 0, policies, NULL,
+	  "RemoteSigned", NULL, 0,
+	  "-ExecutionPolicy for that process (Group Policy still wins): AllSigned, Bypass, Default,\n"
+	  "RemoteSigned, Restricted, Undefined, Unrestricted." },
+	{ SECTION_MSDNS, "operation_timeout", KT_SECONDS, F(msdns, operation_timeout), 0.1, 86400, NULL, NULL, "60",
+	  NULL, 0,
+	  "Seconds one operation may take before its PowerShell (and everything it started) is killed and\n"
+	  "Designate is answered SERVFAIL." },
+	{ SECTION_MSDNS, "max_concurrent", KT_INT, F(msdns, max_concurrent), 1, 64, NULL, NULL, "4", NULL, 0,
+	  "PowerShell processes at once (1-64); each costs ~0.6 s of start-up and ~60 MB." },
+	{ SECTION_MSDNS, "max_queued", KT_INT, F(msdns, max_queued), 1, 1000000, NULL, NULL, "1000", NULL, 0,
+	  "Operations queued or running at most; past it, requests are answered SERVFAIL at once." },
+	{ SECTION_MSDNS, "delete_unmanaged_zones", KT_BOOL, F(msdns, delete_unmanaged_zones), 0, 0, NULL, NULL, "false",
+	  NULL, 0,
+	  "DELETE removes only file-backed secondary zones of our masters. true: any zone of that name,\n"
+	  "primary and AD-integrated ones included." },
+};
+
+/* The sections of the table, in the sample's order, with their own comment. */
+static const struct {
+	const char *name, *doc;
+} sections[] = {
+	{ SECTION_DEFAULT, NULL },
+	{ SECTION_AGENT, NULL },
+	{ SECTION_MSDNS, NULL },
+};
+
+/* Repeated sections: one row per [PREFIX:NAME] kind. The table ends with a NULL prefix. */
+static const struct config_repeated repeated[] = {
+	{ NULL, 0, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+static const char sample_head[] =
+    "# msdns-agent configuration: designate.conf's [service:agent] and [backend:agent:msdns] sections.\n"
+    "# A whole designate.conf works too: other sections are ignored. Lists are comma-separated.\n"
+    "# Check a file with:  msdns-agent --check-config --config-file FILE\n"
+    "# Windows default path: %ProgramData%\\msdns-agent\\msdns-agent.conf; Linux: /etc/msdns-agent/msdns-agent.conf\n";
+
 static int
-handle_default(struct parse_ctx *x, const char *k, const char *v)
+parse_bool_key(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
 {
-	if (strcmp(k, "debug") == 0) {
-		if (parse_bool(v, &x->cfg->debug) != 0)
-			ctx_problem(x, 1, "debug: '%s' is not a boolean (true/false)", v);
-	} else if (strcmp(k, "log_file") == 0) {
-		set_string(x, k, v, x->cfg->log_file, sizeof x->cfg->log_file);
-	}
-	/* the rest of [DEFAULT] belongs to the rest of designate.conf */
-	return 1;
+	if (parse_bool(v, field) == 0)
+		return 0;
+	ctx_problem(x, 1, "%s: '%s' is not a boolean (true/false)", k->name, v);
+	return -1;
 }
 
 static int
-handle_agent(struct parse_ctx *x, const char *k, const char *v)
+parse_int_key(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
 {
-	struct config *c = x->cfg;
-	int n;
-
-	if (strcmp(k, "listen") == 0) {
-		if ((n = for_each_item(x, k, v, item_listen, CONFIG_MAX_ADDRS)) == 0)
-			ctx_problem(x, 1, "listen: empty list");
-		if (n > 0)
-			c->n_listen = (size_t)n;
-	} else if (strcmp(k, "host") == 0) {
-		struct netaddr a;
-
-		if (netaddr_parse_ip(v, &a) != 0)
-			ctx_problem(x, 1, "host: '%s' is not an IP address", v);
-		else {
-			x->have_host = 1;
-			snprintf(x->host, sizeof x->host, "%s", v);
-			ctx_problem(x, 0, "host: deprecated, use listen = %s:PORT", v);
-		}
-	} else if (strcmp(k, "port") == 0) {
-		int p;
-
-		if (parse_int(v, 0, 65535, &p) != 0)
-			ctx_problem(x, 1, "port: '%s' is not a port number (0-65535)", v);
-		else {
-			x->have_port = 1;
-			x->port = (uint16_t)p;
-			ctx_problem(x, 0, "port: deprecated, use listen = HOST:%d", p);
-		}
-	} else if (strcmp(k, "masters") == 0) {
-		if ((n = for_each_item(x, k, v, item_master, CONFIG_MAX_ADDRS)) >= 0)
-			c->n_masters = (size_t)n;
-	} else if (strcmp(k, "allow_notify") == 0) {
-		if ((n = for_each_item(x, k, v, item_allow, CONFIG_MAX_ADDRS)) >= 0)
-			c->n_allow_notify = (size_t)n;
-	} else if (strcmp(k, "notify_delay") == 0) {
-		if (parse_seconds(v, 0, 86400, &c->notify_delay) != 0)
-			ctx_problem(x, 1, "notify_delay: '%s' is not a number of seconds (0-86400)", v);
-	} else if (strcmp(k, "tcp_backlog") == 0) {
-		if (parse_int(v, 1, 65535, &c->tcp_backlog) != 0)
-			ctx_problem(x, 1, "tcp_backlog: '%s' is not a whole number (1-65535)", v);
-	} else if (strcmp(k, "tcp_recv_timeout") == 0) {
-		if (parse_seconds(v, 0.001, 3600, &c->tcp_recv_timeout) != 0)
-			ctx_problem(x, 1, "tcp_recv_timeout: '%s' is not a number of seconds (0.001-3600)", v);
-	} else if (strcmp(k, "tcp_max_connections") == 0) {
-		if (parse_int(v, 1, 100000, &c->tcp_max_connections) != 0)
-			ctx_problem(x, 1, "tcp_max_connections: '%s' is not a whole number (1-100000)", v);
-	} else if (strcmp(k, "transfer_source") == 0) {
-		struct netaddr a;
-
-		if (*v && netaddr_parse_ip(v, &a) != 0)
-			ctx_problem(x, 1, "transfer_source: '%s' is not an IP address", v);
-		else
-			set_string(x, k, v, c->transfer_source, sizeof c->transfer_source);
-	} else if (strcmp(k, "backend_driver") == 0) {
-		if (strcmp(v, "msdns") == 0)
-			c->backend_driver = CONFIG_BACKEND_MSDNS;
-		else if (strcmp(v, "fake") == 0)
-			c->backend_driver = CONFIG_BACKEND_FAKE;
-		else
-			ctx_problem(x, 1, "backend_driver: '%s' is not one of msdns, fake", v);
-	} else if (strcmp(k, "workers") == 0 || strcmp(k, "threads") == 0) {
-		ctx_problem(x, 0, "%s: has no effect on this agent (one event loop)", k);
-	} else {
-		ctx_problem(x, 0, "unknown key '%s' in [service:agent], ignored", k);
-	}
-	return 1;
+	if (parse_int(v, (long)k->min, (long)k->max, field) == 0)
+		return 0;
+	ctx_problem(x, 1, "%s: '%s' is not a whole number (%ld-%ld)", k->name, v, (long)k->min, (long)k->max);
+	return -1;
 }
 
 static int
-handle_msdns(struct parse_ctx *x, const char *k, const char *v)
+parse_seconds_key(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
 {
-	static const char *const policies[] = { "AllSigned", "Bypass", "Default", "RemoteSigned",
-		"Restricted", "Undefined", "Unrestricted" };
-	struct config *c = x->cfg;
+	if (parse_seconds(v, k->min, k->max, field) == 0)
+		return 0;
+	ctx_problem(x, 1, "%s: '%s' is not a number of seconds (%g-%g)", k->name, v, k->min, k->max);
+	return -1;
+}
+
+static int
+parse_choice_key(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	char list[256] = "";
 	size_t i;
 
-	if (strcmp(k, "powershell") == 0) {
-		set_string(x, k, v, c->powershell, sizeof c->powershell);
-	} else if (strcmp(k, "script") == 0) {
-		set_string(x, k, v, c->script, sizeof c->script);
-	} else if (strcmp(k, "execution_policy") == 0) {
-		for (i = 0; i < sizeof policies / sizeof policies[0]; i++)
-			if (strcasecmp(v, policies[i]) == 0)
-				break;
-		if (i == sizeof policies / sizeof policies[0])
-			ctx_problem(x, 1, "execution_policy: '%s' is not one of AllSigned, Bypass, Default, "
-			    "RemoteSigned, Restricted, Undefined, Unrestricted", v);
-		else
-			snprintf(c->execution_policy, sizeof c->execution_policy, "%s", policies[i]);
-	} else if (strcmp(k, "operation_timeout") == 0) {
-		if (parse_seconds(v, 0.1, 86400, &c->operation_timeout) != 0)
-			ctx_problem(x, 1, "operation_timeout: '%s' is not a number of seconds (0.1-86400)", v);
-	} else if (strcmp(k, "max_concurrent") == 0) {
-		if (parse_int(v, 1, 64, &c->max_concurrent) != 0)
-			ctx_problem(x, 1, "max_concurrent: '%s' is not a whole number (1-64)", v);
-	} else if (strcmp(k, "max_queued") == 0) {
-		if (parse_int(v, 1, 1000000, &c->max_queued) != 0)
-			ctx_problem(x, 1, "max_queued: '%s' is not a whole number (1-1000000)", v);
-	} else if (strcmp(k, "delete_unmanaged_zones") == 0) {
-		if (parse_bool(v, &c->delete_unmanaged_zones) != 0)
-			ctx_problem(x, 1, "delete_unmanaged_zones: '%s' is not a boolean (true/false)", v);
-	} else {
-		ctx_problem(x, 0, "unknown key '%s' in [backend:agent:msdns], ignored", k);
+	for (i = 0; k->choices[i]; i++) {
+		if (k->type == KT_CHOICE && strcmp(v, k->choices[i]) == 0) {
+			*(int *)field = (int)i;
+			return 0;
+		}
+		if (k->type == KT_CHOICE_TEXT && strcasecmp(v, k->choices[i]) == 0) {
+			snprintf(field, k->size, "%s", k->choices[i]);
+			return 0;
+		}
 	}
-	return 1;
+	for (i = 0; k->choices[i]; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", k->choices[i]);
+	ctx_problem(x, 1, "%s: '%s' is not one of %s", k->name, v, list);
+	return -1;
+}
+
+/* Apply v to key k of x->cfg. Returns 0 or -1 (the problem printed). */
+static int
+apply(struct parse_ctx *x, const struct config_key *k, const char *v)
+{
+	void *field = (char *)x->cfg + k->offset;
+
+	switch (k->type) {
+	case KT_BOOL: return parse_bool_key(x, k, field, v);
+	case KT_INT: return parse_int_key(x, k, field, v);
+	case KT_SECONDS: return parse_seconds_key(x, k, field, v);
+	case KT_STRING: return set_string(x, k->name, v, field, k->size);
+	case KT_CHOICE:
+	case KT_CHOICE_TEXT: return parse_choice_key(x, k, field, v);
+	case KT_CUSTOM: return k->parse(x, k, field, v);
+	case KT_NO_EFFECT:
+		ctx_problem(x, 0, "%s: has no effect on this agent (one event loop)", k->name);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_listen(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	int n = for_each_item(x, k->name, v, item_listen, CONFIG_MAX_ADDRS);
+
+	(void)field;
+	if (n == 0)
+		ctx_problem(x, 1, "listen: empty list");
+	if (n > 0)
+		x->cfg->agent.n_listen = (size_t)n;
+	return n > 0 ? 0 : -1;
+}
+
+static int
+parse_masters(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	int n = for_each_item(x, k->name, v, item_master, CONFIG_MAX_ADDRS);
+
+	(void)field;
+	if (n >= 0)
+		x->cfg->agent.n_masters = (size_t)n;
+	return n >= 0 ? 0 : -1;
+}
+
+static int
+parse_allow(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	int n = for_each_item(x, k->name, v, item_allow, CONFIG_MAX_ADDRS);
+
+	(void)field;
+	if (n >= 0)
+		x->cfg->agent.n_allow_notify = (size_t)n;
+	return n >= 0 ? 0 : -1;
+}
+
+static int
+parse_host(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	struct netaddr a;
+
+	(void)k;
+	(void)field;
+	if (netaddr_parse_ip(v, &a) != 0) {
+		ctx_problem(x, 1, "host: '%s' is not an IP address", v);
+		return -1;
+	}
+	x->have_host = 1;
+	snprintf(x->host, sizeof x->host, "%s", v);
+	ctx_problem(x, 0, "host: deprecated, use listen = %s:PORT", v);
+	return 0;
+}
+
+static int
+parse_port(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	int p;
+
+	(void)k;
+	(void)field;
+	if (parse_int(v, 0, 65535, &p) != 0) {
+		ctx_problem(x, 1, "port: '%s' is not a port number (0-65535)", v);
+		return -1;
+	}
+	x->have_port = 1;
+	x->port = (uint16_t)p;
+	ctx_problem(x, 0, "port: deprecated, use listen = HOST:%d", p);
+	return 0;
+}
+
+static int
+parse_ip_or_empty(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	struct netaddr a;
+
+	if (*v && netaddr_parse_ip(v, &a) != 0) {
+		ctx_problem(x, 1, "%s: '%s' is not an IP address", k->name, v);
+		return -1;
+	}
+	return set_string(x, k->name, v, field, k->size);
+}
+
+static const struct config_key *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+is_table_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		if (strcmp(sections[i].name, section) == 0)
+			return 1;
+	return 0;
+}
+
+static const struct config_repeated *
+find_repeated(const char *section)
+{
+	const struct config_repeated *r;
+
+	for (r = repeated; r->prefix; r++)
+		if (strncmp(section, r->prefix, strlen(r->prefix)) == 0)
+			return r;
+	return NULL;
+}
+
+/* A line of a repeated section: find (or add) its instance, then hand it the key. */
+static void
+handle_repeated(struct parse_ctx *x, const struct config_repeated *r, const char *section, const char *k,
+    const char *v)
+{
+	char err[512];
+	void *inst;
+	int rc;
+
+	err[0] = '\0';
+	inst = r->open((char *)x->cfg + r->array, (size_t *)(void *)((char *)x->cfg + r->count),
+	    section + strlen(r->prefix), x->line, err, sizeof err);
+	if (inst == NULL) {
+		ctx_problem(x, 1, "%s", err);
+		return;
+	}
+	rc = r->key(inst, k, v, err, sizeof err);
+	if (rc != 0)
+		ctx_problem(x, rc < 0, "%s", err);
 }
 
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *x = user;
+	const struct config_repeated *r = find_repeated(section);
+	const struct config_key *k;
+	int is_default = strcmp(section, SECTION_DEFAULT) == 0 || strcmp(section, "") == 0;
 
-	int ours = strcmp(section, "service:agent") == 0 || strcmp(section, "backend:agent:msdns") == 0;
-
-	if (x->long_line && (ours || strcmp(section, "DEFAULT") == 0)) {
+	if (x->long_line && (is_default || is_table_section(section) || r)) {
 		ctx_problem(x, 1, "%s: line too long", name);
 		return 1;
 	}
-	if (strcmp(section, "DEFAULT") == 0 || strcmp(section, "") == 0)
-		return handle_default(x, name, value);
-	if (strcmp(section, "service:agent") == 0)
-		return handle_agent(x, name, value);
-	if (ours)
-		return handle_msdns(x, name, value);
-	return 1;   /* other designate.conf sections */
+	if (r) {
+		handle_repeated(x, r, section, name, value);
+		return 1;
+	}
+	if (is_default)
+		section = SECTION_DEFAULT;
+	else if (!is_table_section(section))
+		return 1;   /* other designate.conf sections */
+	if ((k = find_key(section, name)) != NULL)
+		apply(x, k, value);
+	else if (!is_default)   /* the rest of [DEFAULT] belongs to the rest of designate.conf */
+		ctx_problem(x, 0, "unknown key '%s' in [%s], ignored", name, section);
+	return 1;
+}
+
+/* Each repeated section's instances checked as a whole. Returns the error count. */
+static int
+finish_repeated(struct config *cfg, const char *name, FILE *err)
+{
+	const struct config_repeated *r;
+	int errors = 0;
+
+	for (r = repeated; r->prefix; r++) {
+		size_t i, n = *(size_t *)(void *)((char *)cfg + r->count);
+
+		for (i = 0; i < n; i++) {
+			char msg[512];
+			int line = 0;
+
+			msg[0] = '\0';
+			if (r->finish((char *)cfg + r->array + i * r->size, &line, msg, sizeof msg) != 0) {
+				fprintf(err, "%s:%d: error: %s\n", name, line, msg);
+				errors++;
+			}
+		}
+	}
+	return errors;
+}
+
+/* Print doc as comment lines. */
+static void
+write_doc(FILE *f, const char *doc)
+{
+	while (doc && *doc) {
+		const char *nl = strchr(doc, '\n');
+		size_t n = nl ? (size_t)(nl - doc) : strlen(doc);
+
+		fprintf(f, "# %.*s\n", (int)n, doc);
+		doc += n + (nl != NULL);
+	}
+}
+
+void
+config_write_sample(FILE *f)
+{
+	const struct config_repeated *r;
+	size_t s, i;
+
+	fputs(sample_head, f);
+	for (s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+		fprintf(f, "\n[%s]\n", sections[s].name);
+		write_doc(f, sections[s].doc);
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			const struct config_key *k = &keys[i];
+			const char *v = k->example ? k->example : k->def ? k->def : "";
+
+			if (strcmp(k->section, sections[s].name) != 0)
+				continue;
+			write_doc(f, k->doc);
+			if (k->type != KT_NO_EFFECT)
+				fprintf(f, "%s%s = %s\n", k->sample_set ? "" : "#", k->name, v);
+		}
+	}
+	for (r = repeated; r->prefix; r++) {
+		fputc('\n', f);
+		write_doc(f, r->doc);
+	}
 }
 
 /* inih's line reader over the file text, counting lines so the handler knows where it is. */
@@ -360,30 +616,47 @@ reader(char *str, int num, void *stream)
 }
 
 int
+config_defaults(struct config *cfg)
+{
+	struct parse_ctx x;
+	size_t i;
+
+	memset(cfg, 0, sizeof *cfg);
+	memset(&x, 0, sizeof x);
+	x.cfg = cfg;
+	x.err = stderr;
+	x.name = "(defaults)";
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (keys[i].def && apply(&x, &keys[i], keys[i].def) != 0)
+			x.errors++;
+	return x.errors;
+}
+
+int
 config_load_string(struct config *cfg, const char *text, const char *name, FILE *err)
 {
 	struct parse_ctx x;
 	int rc;
 
 	memset(&x, 0, sizeof x);
+	config_defaults(cfg);
 	x.cfg = cfg;
 	x.err = err;
 	x.name = name;
 	x.text = text;
-	config_defaults(cfg);
 	rc = ini_parse_stream(reader, &x, handler, &x);
 	if (rc > 0) {
 		x.line = rc;
 		ctx_problem(&x, 1, "syntax error (expected [section] or key = value)");
 	}
 	if (x.have_host || x.have_port) {
-		struct netaddr *l = &cfg->listen[0];
+		struct netaddr *l = &cfg->agent.listen[0];
 
 		netaddr_parse_ip(x.have_host ? x.host : "0.0.0.0", l);
 		l->port = x.have_port ? x.port : AGENT_PORT;
-		cfg->n_listen = 1;
+		cfg->agent.n_listen = 1;
 	}
-	return x.errors;
+	return x.errors + finish_repeated(cfg, name, err);
 }
 
 int
@@ -428,7 +701,7 @@ config_validate(const struct config *cfg, const char *name, FILE *err)
 {
 	int errors = 0;
 
-	if (cfg->backend_driver == CONFIG_BACKEND_MSDNS && cfg->n_masters == 0) {
+	if (cfg->agent.backend_driver == CONFIG_BACKEND_MSDNS && cfg->agent.n_masters == 0) {
 		fprintf(err, "%s: error: [service:agent] masters: Missing agent AXFR masters "
 		    "(required by backend_driver = msdns)\n", name);
 		errors++;
@@ -444,9 +717,10 @@ config_masters_text(const struct config *cfg, char *out, size_t len)
 	if (len == 0)
 		return -1;
 	out[0] = '\0';
-	for (i = 0; i < cfg->n_masters; i++) {
+	for (i = 0; i < cfg->agent.n_masters; i++) {
 		char ip[NETADDR_TEXT_MAX];
-		int n = snprintf(out + o, len - o, "%s%s", i ? "," : "", netaddr_ip_text(&cfg->masters[i], ip, sizeof ip));
+		int n = snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		    netaddr_ip_text(&cfg->agent.masters[i], ip, sizeof ip));
 
 		if (n < 0 || (size_t)n >= len - o) {
 			out[o] = '\0';
@@ -462,10 +736,10 @@ config_allowed(const struct config *cfg, const struct netaddr *addr)
 {
 	size_t i;
 
-	if (cfg->n_allow_notify == 0)
+	if (cfg->agent.n_allow_notify == 0)
 		return 1;
-	for (i = 0; i < cfg->n_allow_notify; i++)
-		if (netaddr_in_prefix(addr, &cfg->allow_notify[i].addr, cfg->allow_notify[i].bits))
+	for (i = 0; i < cfg->agent.n_allow_notify; i++)
+		if (netaddr_in_prefix(addr, &cfg->agent.allow_notify[i].addr, cfg->agent.allow_notify[i].bits))
 			return 1;
 	return 0;
 }

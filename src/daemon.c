@@ -32,11 +32,11 @@ struct daemon {
 	int stopping, abandoned;
 };
 
-/* The backend named by cfg->backend_driver: the one place that chooses. */
+/* The backend named by cfg->agent.backend_driver: the one place that chooses. */
 static struct backend *
 daemon_backend(struct event_base *base, const struct config *cfg)
 {
-	switch (cfg->backend_driver) {
+	switch (cfg->agent.backend_driver) {
 	case CONFIG_BACKEND_FAKE:
 		return backend_fake_new(base);
 	case CONFIG_BACKEND_MSDNS:
@@ -86,7 +86,7 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 	d->stopping = 1;
 	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
 	listener_stop(d->listener);
-	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->operation_timeout * 1000) + STOP_GRACE_S * 1000;
+	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->msdns.operation_timeout * 1000) + STOP_GRACE_S * 1000;
 	drain_check(-1, 0, d);
 }
 
@@ -99,9 +99,9 @@ daemon_new(const struct config *cfg)
 	if (d == NULL)
 		return NULL;
 	d->cfg = cfg;
-	lim.notify_delay_ms = (unsigned)(cfg->notify_delay * 1000);
-	lim.max_concurrent = (unsigned)cfg->max_concurrent;
-	lim.max_queued = (unsigned)cfg->max_queued;
+	lim.notify_delay_ms = (unsigned)(cfg->agent.notify_delay * 1000);
+	lim.max_concurrent = (unsigned)cfg->msdns.max_concurrent;
+	lim.max_queued = (unsigned)cfg->msdns.max_queued;
 	lim.max_waiters = 0;
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->backend = daemon_backend(d->base, cfg)) == NULL ||

@@ -261,7 +261,7 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 			char p[NETADDR_TEXT_MAX];
 
 			log_info("tcp connection from %s closed: incomplete message after %.3f s idle",
-			    netaddr_text(&c->peer, p, sizeof p), c->l->cfg->tcp_recv_timeout);
+			    netaddr_text(&c->peer, p, sizeof p), c->l->cfg->agent.tcp_recv_timeout);
 		}
 		tcp_close(c);
 		return;
@@ -416,10 +416,10 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 	l->base = base;
 	l->cfg = cfg;
 	l->agent = agent;
-	l->recv_timeout.tv_sec = (long)cfg->tcp_recv_timeout;
-	l->recv_timeout.tv_usec = (long)((cfg->tcp_recv_timeout - (double)(long)cfg->tcp_recv_timeout) * 1e6);
-	l->max_conns = (size_t)cfg->tcp_max_connections;
-	fdmax = compat_fd_limit() - FD_RESERVE - 2 * (long)cfg->n_listen - 3 * (long)cfg->max_concurrent;
+	l->recv_timeout.tv_sec = (long)cfg->agent.tcp_recv_timeout;
+	l->recv_timeout.tv_usec = (long)((cfg->agent.tcp_recv_timeout - (double)(long)cfg->agent.tcp_recv_timeout) * 1e6);
+	l->max_conns = (size_t)cfg->agent.tcp_max_connections;
+	fdmax = compat_fd_limit() - FD_RESERVE - 2 * (long)cfg->agent.n_listen - 3 * (long)cfg->msdns.max_concurrent;
 	if (fdmax < 1)
 		fdmax = 1;
 	if ((long)l->max_conns > fdmax) {
@@ -427,8 +427,8 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 		l->max_conns = (size_t)fdmax;
 	}
 	l->resume = evtimer_new(base, tcp_resume, l);
-	for (i = 0; i < cfg->n_listen; i++) {
-		const struct netaddr *a = &cfg->listen[i];
+	for (i = 0; i < cfg->agent.n_listen; i++) {
+		const struct netaddr *a = &cfg->agent.listen[i];
 		char at[NETADDR_TEXT_MAX];
 		evutil_socket_t u, t;
 		struct udp_sock *us = &l->udp[l->n_udp];
@@ -448,7 +448,7 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 			goto fail;
 		}
 		l->tcp[l->n_tcp] = evconnlistener_new(base, tcp_accept, l, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		    cfg->tcp_backlog, t);
+		    cfg->agent.tcp_backlog, t);
 		if (l->tcp[l->n_tcp] == NULL) {
 			log_error("cannot listen on %s/tcp: %s", at, compat_sock_strerror());
 			evutil_closesocket(t);

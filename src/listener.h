@@ -9,7 +9,7 @@ struct config;
 struct agent;
 struct listener;
 
-/* Bind UDP and TCP on every cfg->listen address and hand each message to a. Returns NULL when a
+/* Bind UDP and TCP on every cfg->agent.listen address and hand each message to a. Returns NULL when a
  * socket cannot be bound (logged). */
 struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent *a);
 /* Stop reading new messages and accepting connections; replies still in flight are sent. */

@@ -16,7 +16,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: msdns-agent [--config-file FILE] [--check-config] [--debug] [--foreground]\n"
-	    "       msdns-agent --version | --help\n"
+	    "       msdns-agent --sample-config | --version | --help\n"
 	    "\n"
 	    "Answers OpenStack Designate's agent protocol (CREATE/DELETE on opcode 14, NOTIFY) and\n"
 	    "manages Microsoft DNS secondary zones through PowerShell.\n"
@@ -26,6 +26,7 @@ usage(FILE *f)
 	    "  --check-config      read the configuration, print every problem as file:line, exit 1 if any\n"
 	    "  --debug             log at DEBUG (as [DEFAULT] debug = true)\n"
 	    "  --foreground        run in this console, not as a service (Windows); Ctrl+C stops\n"
+	    "  --sample-config     print a configuration file documenting every key and its default\n"
 	    "  --version           print the version\n",
 	    service_default_config());
 }
@@ -73,6 +74,9 @@ main(int argc, char **argv)
 			debug = 1;
 		} else if (strcmp(argv[i], "--foreground") == 0) {
 			foreground = 1;
+		} else if (strcmp(argv[i], "--sample-config") == 0) {
+			config_write_sample(stdout);
+			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("msdns-agent %s\n", MSDNS_VERSION);
 			return 0;
@@ -92,7 +96,7 @@ main(int argc, char **argv)
 	if (path == NULL)
 		path = service_default_config();
 	errors = load_config(&cfg, path, check);
-	if (check && errors == 0 && cfg.backend_driver == CONFIG_BACKEND_MSDNS)
+	if (check && errors == 0 && cfg.agent.backend_driver == CONFIG_BACKEND_MSDNS)
 		errors += backend_msdns_check_paths(&cfg, stderr);
 	if (check) {
 		if (errors == 0)
@@ -103,8 +107,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "msdns-agent: %d configuration error%s in %s\n", errors, errors == 1 ? "" : "s", path);
 		return 1;
 	}
-	if (log_init(debug || cfg.debug, cfg.log_file) != 0)
-		log_warn("log_file %s", cfg.log_file);
+	if (log_init(debug || cfg.def.debug, cfg.def.log_file) != 0)
+		log_warn("log_file %s", cfg.def.log_file);
 	log_info("msdns-agent %s, configuration %s", MSDNS_VERSION, path);
 	return service_run(&cfg, foreground);
 }

@@ -305,17 +305,17 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		return REPLAY_BAD_REPLY;
 	}
 	fprintf(f, ";; %s of zone %s: %s\n", kinds[v.kind], v.op.zone, v.why);
-	if (cfg->backend_driver == CONFIG_BACKEND_FAKE) {
+	if (cfg->agent.backend_driver == CONFIG_BACKEND_FAKE) {
 		fprintf(f, ";; backend fake: nothing runs; every operation succeeds\n");
 	} else {
-		const struct msdns_program prog = { cfg->powershell, cfg->script, cfg->execution_policy };
+		const struct msdns_program prog = { cfg->msdns.powershell, cfg->msdns.script, cfg->msdns.execution_policy };
 		const char *argv[MSDNS_ARGV_MAX];
 		char masters[CONFIG_MAX_ADDRS * (NETADDR_TEXT_MAX + 1)], line[4096];
 		size_t i;
 
 		config_masters_text(cfg, masters, sizeof masters);
 		msdns_argv(&prog, &v.op, masters, argv);
-		fprintf(f, ";; it starts, with a timeout of %.1f s:\n", cfg->operation_timeout);
+		fprintf(f, ";; it starts, with a timeout of %.1f s:\n", cfg->msdns.operation_timeout);
 		if (cmdline_quote(argv, line, sizeof line) > 0)
 			fprintf(f, ";;   %s\n", line);
 		fprintf(f, ";; that is, the argument vector:\n");

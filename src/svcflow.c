@@ -37,7 +37,7 @@ svcflow_run(struct svc_flow *f, const struct svc_ops *ops, const struct config *
 	memset(f, 0, sizeof *f);
 	f->ops = ops;
 	f->cfg = cfg;
-	f->stop_hint_ms = (unsigned long)(cfg->operation_timeout * 1000) + STOP_GRACE_MS;
+	f->stop_hint_ms = (unsigned long)(cfg->msdns.operation_timeout * 1000) + STOP_GRACE_MS;
 	report(f, SVC_START_PENDING, START_HINT_MS, 0);
 	f->d = ops->start(ops->ctx, cfg);
 	if (f->d == NULL) {

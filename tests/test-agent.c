@@ -73,9 +73,9 @@ setup(void)
 
 	base = event_base_new();
 	config_defaults(&cfg);
-	cfg.backend_driver = CONFIG_BACKEND_FAKE;
-	netaddr_parse_prefix("0.0.0.0", &cfg.allow_notify[0].addr, &cfg.allow_notify[0].bits);
-	cfg.n_allow_notify = 1;
+	cfg.agent.backend_driver = CONFIG_BACKEND_FAKE;
+	netaddr_parse_prefix("0.0.0.0", &cfg.agent.allow_notify[0].addr, &cfg.agent.allow_notify[0].bits);
+	cfg.agent.n_allow_notify = 1;
 	backend = backend_new(&tb_ops, NULL);
 	q = zoneq_new(base, backend, &lim);
 	agent = agent_new(&cfg, q);
@@ -396,7 +396,7 @@ START_TEST(delete_unmanaged_flag)
 	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(tb.flags, 0);
-	cfg.delete_unmanaged_zones = 1;
+	cfg.msdns.delete_unmanaged_zones = 1;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(tb.flags, ZONEOP_F_UNMANAGED);
 	rl = query("example.com", FLAGS_CC, 65282, 65280, 0, req);

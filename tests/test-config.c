@@ -35,17 +35,17 @@ START_TEST(defaults)
 
 	ck_assert_int_eq(load(&c, "[service:agent]\nmasters = 192.0.2.1\n"), 0);
 	ck_assert_str_eq(errbuf, "");
-	ck_assert_uint_eq(c.n_listen, 1);
-	ck_assert_str_eq(netaddr_text(&c.listen[0], t, sizeof t), "0.0.0.0:5358");
-	ck_assert_int_eq(c.tcp_backlog, 100);
-	ck_assert(c.tcp_recv_timeout == 0.5);
-	ck_assert(c.notify_delay == 0);
-	ck_assert_int_eq(c.backend_driver, CONFIG_BACKEND_MSDNS);
-	ck_assert_str_eq(c.execution_policy, "RemoteSigned");
-	ck_assert_int_eq(c.delete_unmanaged_zones, 0);
-	ck_assert_int_eq(c.max_concurrent, 4);
-	ck_assert_uint_eq(c.n_masters, 1);
-	ck_assert_uint_eq(c.masters[0].port, 53);
+	ck_assert_uint_eq(c.agent.n_listen, 1);
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[0], t, sizeof t), "0.0.0.0:5358");
+	ck_assert_int_eq(c.agent.tcp_backlog, 100);
+	ck_assert(c.agent.tcp_recv_timeout == 0.5);
+	ck_assert(c.agent.notify_delay == 0);
+	ck_assert_int_eq(c.agent.backend_driver, CONFIG_BACKEND_MSDNS);
+	ck_assert_str_eq(c.msdns.execution_policy, "RemoteSigned");
+	ck_assert_int_eq(c.msdns.delete_unmanaged_zones, 0);
+	ck_assert_int_eq(c.msdns.max_concurrent, 4);
+	ck_assert_uint_eq(c.agent.n_masters, 1);
+	ck_assert_uint_eq(c.agent.masters[0].port, 53);
 }
 END_TEST
 
@@ -81,29 +81,29 @@ START_TEST(every_key)
 
 	ck_assert_int_eq(load(&c, text), 0);
 	ck_assert_str_eq(errbuf, "");
-	ck_assert_int_eq(c.debug, 1);
-	ck_assert_str_eq(c.log_file, "C:\\ProgramData\\msdns-agent\\agent.log");
-	ck_assert_uint_eq(c.n_listen, 3);
-	ck_assert_str_eq(netaddr_text(&c.listen[0], t, sizeof t), "127.0.0.1:5400");
-	ck_assert_str_eq(netaddr_text(&c.listen[1], t, sizeof t), "[::1]:5401");
-	ck_assert_str_eq(netaddr_text(&c.listen[2], t, sizeof t), "10.0.0.1:5358");
-	ck_assert_uint_eq(c.n_masters, 2);
-	ck_assert_str_eq(netaddr_text(&c.masters[1], t, sizeof t), "[2001:db8::1]:53");
-	ck_assert_uint_eq(c.n_allow_notify, 3);
-	ck_assert_uint_eq(c.allow_notify[1].bits, 24);
-	ck_assert(c.notify_delay == 2.5);
-	ck_assert_int_eq(c.tcp_backlog, 50);
-	ck_assert(c.tcp_recv_timeout == 1.5);
-	ck_assert_int_eq(c.tcp_max_connections, 10);
-	ck_assert_str_eq(c.transfer_source, "192.0.2.9");
-	ck_assert_int_eq(c.backend_driver, CONFIG_BACKEND_FAKE);
-	ck_assert_str_eq(c.powershell, "C:\\Program Files\\PowerShell\\powershell.exe");
-	ck_assert_str_eq(c.script, "C:\\msdns agent\\msdns-zone.ps1");
-	ck_assert_str_eq(c.execution_policy, "Bypass");
-	ck_assert(c.operation_timeout == 30);
-	ck_assert_int_eq(c.max_concurrent, 8);
-	ck_assert_int_eq(c.max_queued, 5000);
-	ck_assert_int_eq(c.delete_unmanaged_zones, 1);
+	ck_assert_int_eq(c.def.debug, 1);
+	ck_assert_str_eq(c.def.log_file, "C:\\ProgramData\\msdns-agent\\agent.log");
+	ck_assert_uint_eq(c.agent.n_listen, 3);
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[0], t, sizeof t), "127.0.0.1:5400");
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[1], t, sizeof t), "[::1]:5401");
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[2], t, sizeof t), "10.0.0.1:5358");
+	ck_assert_uint_eq(c.agent.n_masters, 2);
+	ck_assert_str_eq(netaddr_text(&c.agent.masters[1], t, sizeof t), "[2001:db8::1]:53");
+	ck_assert_uint_eq(c.agent.n_allow_notify, 3);
+	ck_assert_uint_eq(c.agent.allow_notify[1].bits, 24);
+	ck_assert(c.agent.notify_delay == 2.5);
+	ck_assert_int_eq(c.agent.tcp_backlog, 50);
+	ck_assert(c.agent.tcp_recv_timeout == 1.5);
+	ck_assert_int_eq(c.agent.tcp_max_connections, 10);
+	ck_assert_str_eq(c.agent.transfer_source, "192.0.2.9");
+	ck_assert_int_eq(c.agent.backend_driver, CONFIG_BACKEND_FAKE);
+	ck_assert_str_eq(c.msdns.powershell, "C:\\Program Files\\PowerShell\\powershell.exe");
+	ck_assert_str_eq(c.msdns.script, "C:\\msdns agent\\msdns-zone.ps1");
+	ck_assert_str_eq(c.msdns.execution_policy, "Bypass");
+	ck_assert(c.msdns.operation_timeout == 30);
+	ck_assert_int_eq(c.msdns.max_concurrent, 8);
+	ck_assert_int_eq(c.msdns.max_queued, 5000);
+	ck_assert_int_eq(c.msdns.delete_unmanaged_zones, 1);
 }
 END_TEST
 
@@ -171,10 +171,10 @@ START_TEST(deprecated_host_port)
 	ck_assert_int_eq(load(&c, "[service:agent]\nbackend_driver = fake\nlisten = 10.0.0.1:1\n"
 	    "host = 127.0.0.2\nport = 5400\n"), 0);
 	ck_assert_err_has("t.conf:4: warning: host: deprecated");
-	ck_assert_uint_eq(c.n_listen, 1);
-	ck_assert_str_eq(netaddr_text(&c.listen[0], t, sizeof t), "127.0.0.2:5400");
+	ck_assert_uint_eq(c.agent.n_listen, 1);
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[0], t, sizeof t), "127.0.0.2:5400");
 	ck_assert_int_eq(load(&c, "[service:agent]\nbackend_driver = fake\nport = 5400\n"), 0);
-	ck_assert_str_eq(netaddr_text(&c.listen[0], t, sizeof t), "0.0.0.0:5400");
+	ck_assert_str_eq(netaddr_text(&c.agent.listen[0], t, sizeof t), "0.0.0.0:5400");
 }
 END_TEST
 
@@ -190,7 +190,7 @@ START_TEST(long_lines)
 	o += 1000;
 	snprintf(text + o, sizeof text - o, "\n[service:agent]\ntcp_backlog = 7\n");
 	ck_assert_msg(load(&c, text) == 0, "errors: %s", errbuf);
-	ck_assert_int_eq(c.tcp_backlog, 7);
+	ck_assert_int_eq(c.agent.tcp_backlog, 7);
 	/* in ours it is an error with its line */
 	o = (size_t)snprintf(text, sizeof text, "[service:agent]\nbackend_driver = fake\nallow_notify = ");
 	while (o < 1500)
@@ -271,6 +271,35 @@ START_TEST(sample_documents_every_key)
 }
 END_TEST
 
+/* The sample is what the key table writes: documentation and defaults cannot drift from the parser. */
+START_TEST(sample_is_the_table)
+{
+	char *text = tu_read_file(tu_program("MSDNS_SAMPLE")), *gen;
+	FILE *f = tmpfile();
+	struct config c;
+	long n;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(f);
+	config_write_sample(f);
+	n = ftell(f);
+	ck_assert_int_gt(n, 0);
+	gen = calloc(1, (size_t)n + 1);
+	rewind(f);
+	ck_assert_uint_eq(fread(gen, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_msg(strcmp(text, gen) == 0, "etc/msdns-agent.conf.sample differs from the table's sample "
+	    "(regenerate it with msdns-agent --sample-config):\n%s", gen);
+	ck_assert_int_eq(config_defaults(&c), 0);
+	/* the table's defaults are what the parser makes of the sample's commented values */
+	ck_assert_int_eq(c.msdns.max_concurrent, 4);
+	ck_assert_int_eq(c.agent.backend_driver, CONFIG_BACKEND_MSDNS);
+	ck_assert_str_eq(c.msdns.execution_policy, "RemoteSigned");
+	free(gen);
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -286,6 +315,7 @@ main(void)
 	tcase_add_test(tc, allow_notify_matching);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, sample_documents_every_key);
+	tcase_add_test(tc, sample_is_the_table);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

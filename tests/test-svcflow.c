@@ -65,7 +65,7 @@ setup(void)
 {
 	nseen = start_fails = run_rc = stop_calls = freed = 0;
 	config_defaults(&cfg);
-	cfg.operation_timeout = 30;
+	cfg.msdns.operation_timeout = 30;
 }
 
 START_TEST(start_run_stop)
