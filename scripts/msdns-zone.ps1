@@ -1,28 +1,44 @@
 <#
 .SYNOPSIS
-    One zone operation on the local Microsoft DNS Server, for msdns-agent.
+    Zone operations on the local Microsoft DNS Server, for msdns-agent: one per process, or many with -Serve.
 
 .DESCRIPTION
-    Started by msdns-agent once per operation:
+    One operation per process:
       powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy <policy> -File msdns-zone.ps1
-          -Operation Get|Create|Delete|Refresh -Zone <name> [-Masters <ip>,<ip>] [-DeleteUnmanaged]
+          -Operation Get|Create|Delete|Refresh|List [-Zone <name>] [-Masters <ip>,<ip>] [-DeleteUnmanaged] [-NoConverge]
     The exit code is the whole answer; stdout carries key=value facts for the log, stderr the error.
       0 done (Get: present)   2 zone absent (Get, Refresh)   3 zone present but not ours
       4 bad arguments         5 DNS Server unreachable or access denied      1 any other failure
+    List prints one line per zone: zone=<name> type=<Primary|Secondary|Stub|Forwarder> ds=<0|1> masters=<ip,ip|->
     Zones that are not ours (not a file-backed secondary of our masters) are never changed,
-    unless -DeleteUnmanaged is given to Delete.
+    unless -DeleteUnmanaged is given to Delete. With -NoConverge, Create leaves a secondary of
+    other masters alone and answers 3.
+
+    Persistent worker: -File msdns-zone.ps1 -Serve. Lines are UTF-8, LF-terminated:
+      worker -> agent  "msdns-ready 1"                              once, when ready
+      agent -> worker  "<seq> <Operation> <zone|-> <masters|-> <flags|->"   flags: DeleteUnmanaged,NoConverge
+      worker -> agent  "<seq> fact <key=value ...>"                 zero or more
+      worker -> agent  "<seq> exit <code>"                          exactly once, the same codes
+    The worker exits 0 when stdin closes. A line without a valid sequence number ends the worker (4).
+    Requests are data: checked by the same rules as the parameters, never evaluated.
     Windows PowerShell 5.1; no module but DnsServer. Values are never spliced into code.
+    The automatic variable that makes the host read stdin by itself is never used here.
 #>
 param(
     [string]$Operation = '',
     [string]$Zone = '',
     [string]$Masters = '',
-    [switch]$DeleteUnmanaged
+    [switch]$DeleteUnmanaged,
+    [switch]$NoConverge,
+    [switch]$Serve
 )
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$ConfirmPreference = 'None'
 
 $ExitOk = 0
 $ExitFailed = 1
@@ -31,17 +47,65 @@ $ExitNotOurs = 3
 $ExitBadArgs = 4
 $ExitUnreachable = 5
 
-function Write-Fact {
-    param([string]$Key, [string]$Value)
-    [Console]::Out.WriteLine($Key + '=' + $Value)
+# Our own UTF-8 streams (no BOM, LF): the same bytes whatever the host's console encodings are.
+$utf8 = New-Object System.Text.UTF8Encoding($false)
+$script:Out = New-Object System.IO.StreamWriter([Console]::OpenStandardOutput(), $utf8)
+$script:Out.NewLine = "`n"
+$script:Out.AutoFlush = $true
+$script:Err = New-Object System.IO.StreamWriter([Console]::OpenStandardError(), $utf8)
+$script:Err.NewLine = "`n"
+$script:Err.AutoFlush = $true
+
+# The request being served ($null in one-operation mode) and its arguments.
+$script:Seq = $null
+$script:OpZone = ''
+$script:MasterList = @()
+$script:Unmanaged = $false
+$script:NoConv = $false
+
+# Text safe for one protocol field: printable ASCII, no spaces; anything else becomes '?'.
+function Get-SafeText {
+    param([string]$Text)
+    if ($null -eq $Text) {
+        return ''
+    }
+    return ($Text -creplace '[^\x21-\x7e]', '?')
 }
 
-function Exit-With {
+# One stdout line: as is, or as a fact of the request being served.
+function Write-OutLine {
+    param([string]$Line)
+    if ($null -ne $script:Seq) {
+        $script:Out.WriteLine([string]$script:Seq + ' fact ' + $Line)
+    }
+    else {
+        $script:Out.WriteLine($Line)
+    }
+}
+
+function Write-Fact {
+    param([string]$Key, [string]$Value)
+    Write-OutLine ($Key + '=' + (Get-SafeText $Value))
+}
+
+function Write-ErrLine {
+    param([string]$Message)
+    $text = $Message -creplace '[\r\n]+', ' '
+    if ($null -ne $script:Seq) {
+        $text = [string]$script:Seq + ' ' + $text
+    }
+    $script:Err.WriteLine($text)
+}
+
+# End the operation with Code (the message goes to stderr): thrown, caught by Invoke-ZoneOperation.
+function Stop-Operation {
     param([int]$Code, [string]$Message)
     if ($Message) {
-        [Console]::Error.WriteLine($Message)
+        Write-ErrLine $Message
     }
-    exit $Code
+    $e = New-Object System.Exception ('msdns-zone: exit ' + $Code)
+    $e.Data['MsdnsExit'] = $Code
+    throw $e
 }
 
 # The WIN32 code of a DnsServer cmdlet's error record ("WIN32 9601,Get-DnsServerZone"), or 0.
@@ -54,60 +118,94 @@ function Get-Win32Code {
     return 0
 }
 
-# Leave with 5 when the server cannot be reached or refuses us, else 1; the error text goes to stderr.
-function Exit-WithError {
-    param($ErrorRecord, [string]$Doing)
+# The exit code for a failed cmdlet: 5 when the server cannot be reached or refuses us, else 1.
+function Get-ErrorExitCode {
+    param($ErrorRecord)
     $code = Get-Win32Code $ErrorRecord
-    $text = $Doing + ': ' + $ErrorRecord.Exception.Message + ' (' + [string]$ErrorRecord.FullyQualifiedErrorId + ')'
     if ($code -eq 5 -or $code -eq 1722 -or $code -eq 1753) {
-        Exit-With $ExitUnreachable $text
+        return $ExitUnreachable
     }
     if ($ErrorRecord.Exception -is [System.UnauthorizedAccessException]) {
-        Exit-With $ExitUnreachable $text
+        return $ExitUnreachable
     }
-    Exit-With $ExitFailed $text
+    return $ExitFailed
 }
 
-# Our own parameter validation: exit 4 with a sentence rather than a binding error.
-$validOps = @('Get', 'Create', 'Delete', 'Refresh')
-if ($validOps -cnotcontains $Operation) {
-    Exit-With $ExitBadArgs ('-Operation must be one of Get, Create, Delete, Refresh; got ''' + $Operation + '''')
+# End the operation for a failed cmdlet; the error text goes to stderr.
+function Stop-WithError {
+    param($ErrorRecord, [string]$Doing)
+    $text = $Doing + ': ' + $ErrorRecord.Exception.Message + ' (' + [string]$ErrorRecord.FullyQualifiedErrorId + ')'
+    Stop-Operation (Get-ErrorExitCode $ErrorRecord) $text
 }
-$zonePattern = '^(?=.{1,253}$)[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_-]{1,63})*$'
-if ($Zone -cnotmatch $zonePattern) {
-    Exit-With $ExitBadArgs '-Zone must be letters, digits, - and _ in dot-separated labels (1-253 characters)'
-}
-$masterList = @()
-if ($Masters -ne '') {
-    foreach ($m in $Masters.Split(',')) {
+
+$validOps = @('Get', 'Create', 'Delete', 'Refresh', 'List')
+# \z, not $: .NET's $ also matches before a final newline.
+$zonePattern = '^(?=.{1,253}\z)[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_-]{1,63})*\z'
+
+# The masters as canonical IP texts; ends the operation with 4 on anything else (dotted quads only for IPv4).
+function Get-ValidMasters {
+    param([string]$Text)
+    $list = @()
+    if ($Text -eq '') {
+        return , $list
+    }
+    foreach ($m in $Text.Split(',')) {
         $parsed = $null
-        if ($m -cnotmatch '^[0-9A-Fa-f:.]+$' -or -not [System.Net.IPAddress]::TryParse($m, [ref]$parsed)) {
-            Exit-With $ExitBadArgs ('-Masters must be IP addresses separated by commas; got ''' + $m + '''')
+        $shaped = ($m -cmatch '^[0-9]{1,3}(\.[0-9]{1,3}){3}\z') -or ($m -cmatch '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\z')
+        if (-not $shaped -or -not [System.Net.IPAddress]::TryParse($m, [ref]$parsed)) {
+            Stop-Operation $ExitBadArgs ('-Masters must be IP addresses separated by commas; got ''' + (Get-SafeText $m) + '''')
         }
-        $masterList += $parsed.ToString()
+        $list += $parsed.ToString()
     }
-}
-if (($Operation -eq 'Create' -or $Operation -eq 'Delete') -and $masterList.Count -eq 0) {
-    Exit-With $ExitBadArgs ('-Masters is required for ' + $Operation)
+    return , $list
 }
 
-try {
-    Import-Module DnsServer -ErrorAction Stop
+# Check one request's arguments (the same rules in both modes); sets the script's operation state.
+function Set-Request {
+    param([string]$Op, [string]$ZoneName, [string]$MasterText, [bool]$Unmanaged, [bool]$NoConv)
+    if ($validOps -cnotcontains $Op) {
+        Stop-Operation $ExitBadArgs ('-Operation must be one of Get, Create, Delete, Refresh, List; got ''' + (Get-SafeText $Op) + '''')
+    }
+    if ($Op -eq 'List') {
+        if ($ZoneName -ne '' -or $MasterText -ne '') {
+            Stop-Operation $ExitBadArgs 'List takes neither -Zone nor -Masters'
+        }
+    }
+    elseif ($ZoneName -cnotmatch $zonePattern) {
+        Stop-Operation $ExitBadArgs '-Zone must be letters, digits, - and _ in dot-separated labels (1-253 characters)'
+    }
+    $script:OpZone = $ZoneName
+    $script:MasterList = Get-ValidMasters $MasterText
+    if (($Op -eq 'Create' -or $Op -eq 'Delete') -and $script:MasterList.Count -eq 0) {
+        Stop-Operation $ExitBadArgs ('-Masters is required for ' + $Op)
+    }
+    $script:Unmanaged = $Unmanaged
+    $script:NoConv = $NoConv
 }
-catch {
-    Exit-With $ExitFailed ('the DnsServer PowerShell module cannot be loaded (is the DNS Server role or RSAT-DNS-Server installed?): ' + $_.Exception.Message)
+
+# Load DnsServer once; ends the operation with 1 when it cannot be loaded.
+function Import-DnsServer {
+    if (Get-Module -Name DnsServer) {
+        return
+    }
+    try {
+        Import-Module DnsServer -ErrorAction Stop
+    }
+    catch {
+        Stop-Operation $ExitFailed ('the DnsServer PowerShell module cannot be loaded (is the DNS Server role or RSAT-DNS-Server installed?): ' + $_.Exception.Message)
+    }
 }
 
 # The zone, or $null when the server says it does not exist (WIN32 9601).
 function Get-ZoneOrNull {
     try {
-        return Get-DnsServerZone -Name $Zone -ErrorAction Stop
+        return (Get-DnsServerZone -Name $script:OpZone -ErrorAction Stop)
     }
     catch {
         if ((Get-Win32Code $_) -eq 9601) {
             return $null
         }
-        Exit-WithError $_ 'Get-DnsServerZone'
+        Stop-WithError $_ 'Get-DnsServerZone'
     }
 }
 
@@ -125,7 +223,7 @@ function Get-MasterText {
 function Test-SameMasters {
     param($ZoneObject)
     $have = Get-MasterText $ZoneObject
-    $want = @($masterList | Sort-Object -Unique)
+    $want = @($script:MasterList | Sort-Object -Unique)
     return (($have -join ',') -eq ($want -join ','))
 }
 
@@ -136,13 +234,13 @@ function Test-FileBackedSecondary {
 
 function Write-ZoneFacts {
     param($ZoneObject)
-    Write-Fact 'zone' $Zone
+    Write-Fact 'zone' $script:OpZone
     Write-Fact 'type' ([string]$ZoneObject.ZoneType)
     Write-Fact 'dsintegrated' ([string]$ZoneObject.IsDsIntegrated)
     Write-Fact 'masters' ((Get-MasterText $ZoneObject) -join ',')
     $serial = ''
     try {
-        $soa = Get-DnsServerResourceRecord -ZoneName $Zone -Name '@' -RRType Soa -ErrorAction Stop
+        $soa = Get-DnsServerResourceRecord -ZoneName $script:OpZone -Name '@' -RRType Soa -ErrorAction Stop
         $serial = [string]$soa.RecordData.SerialNumber
     }
     catch {
@@ -151,81 +249,109 @@ function Write-ZoneFacts {
     Write-Fact 'serial' $serial
 }
 
-# The zone file of a zone we made, in the DNS server's directory; $null when the name is not plain.
+# The zone file of a zone we made, in the DNS server's directory; $null when the name is not plain
+# or there is no %SystemRoot% (only off Windows).
 function Get-ZoneFilePath {
     param([string]$FileName)
-    if ($FileName -cnotmatch '^[A-Za-z0-9_.-]+$') {
+    if ($FileName -cnotmatch '^[A-Za-z0-9_.-]+\z' -or -not $env:SystemRoot) {
         return $null
     }
-    return (Join-Path (Join-Path $env:SystemRoot 'System32\dns') $FileName)
+    return (Join-Path (Join-Path (Join-Path $env:SystemRoot 'System32') 'dns') $FileName)
+}
+
+function Invoke-Get {
+    $z = Get-ZoneOrNull
+    if ($null -eq $z) {
+        return $ExitAbsent
+    }
+    Write-ZoneFacts $z
+    return $ExitOk
 }
 
 function Invoke-Create {
     $z = Get-ZoneOrNull
     if ($null -eq $z) {
-        $file = $Zone + '.dns'
+        $file = $script:OpZone + '.dns'
         $stale = Get-ZoneFilePath $file
         if ($stale -and (Test-Path -LiteralPath $stale)) {
             Remove-Item -LiteralPath $stale -Force
             Write-Fact 'removed_stale_file' $file
         }
         try {
-            Add-DnsServerSecondaryZone -Name $Zone -ZoneFile $file -MasterServers $masterList -ErrorAction Stop
+            $null = Add-DnsServerSecondaryZone -Name $script:OpZone -ZoneFile $file -MasterServers $script:MasterList -ErrorAction Stop
             Write-Fact 'result' 'created'
         }
         catch {
             if ((Get-Win32Code $_) -ne 9609) {
-                Exit-WithError $_ 'Add-DnsServerSecondaryZone'
+                Stop-WithError $_ 'Add-DnsServerSecondaryZone'
             }
-            Write-Fact 'result' 'exists'
+            # created meanwhile by someone else: judge it like any zone that was there
+            $z = Get-ZoneOrNull
+            if ($null -eq $z) {
+                Stop-Operation $ExitFailed ('Add-DnsServerSecondaryZone: zone ' + $script:OpZone + ' exists (WIN32 9609) but cannot be read')
+            }
+            return (Invoke-CreateExisting $z)
         }
         $z = Get-ZoneOrNull
         if ($null -ne $z) {
             Write-ZoneFacts $z
         }
-        exit $ExitOk
+        return $ExitOk
     }
-    if (-not (Test-FileBackedSecondary $z)) {
-        Write-ZoneFacts $z
-        Exit-With $ExitNotOurs ('zone ' + $Zone + ' exists as ' + [string]$z.ZoneType + ' (AD-integrated: ' + [string]$z.IsDsIntegrated + '); not changed')
+    return (Invoke-CreateExisting $z)
+}
+
+# Create for a zone that is there: ours (same masters), converged to our masters, or not ours (3).
+function Invoke-CreateExisting {
+    param($ZoneObject)
+    if (-not (Test-FileBackedSecondary $ZoneObject)) {
+        Write-ZoneFacts $ZoneObject
+        Stop-Operation $ExitNotOurs ('zone ' + $script:OpZone + ' exists as ' + [string]$ZoneObject.ZoneType + ' (AD-integrated: ' + [string]$ZoneObject.IsDsIntegrated + '); not changed')
     }
-    if (Test-SameMasters $z) {
+    if (Test-SameMasters $ZoneObject) {
         Write-Fact 'result' 'exists'
+    }
+    elseif ($script:NoConv) {
+        Write-ZoneFacts $ZoneObject
+        Stop-Operation $ExitNotOurs ('zone ' + $script:OpZone + ' is a secondary of other masters (' + ((Get-MasterText $ZoneObject) -join ',') + '); not changed')
     }
     else {
         try {
-            Set-DnsServerSecondaryZone -Name $Zone -MasterServers $masterList -ErrorAction Stop
+            $null = Set-DnsServerSecondaryZone -Name $script:OpZone -MasterServers $script:MasterList -ErrorAction Stop
         }
         catch {
-            Exit-WithError $_ 'Set-DnsServerSecondaryZone'
+            Stop-WithError $_ 'Set-DnsServerSecondaryZone'
         }
         Write-Fact 'result' 'converged'
     }
-    Write-ZoneFacts (Get-ZoneOrNull)
-    exit $ExitOk
+    $z = Get-ZoneOrNull
+    if ($null -ne $z) {
+        Write-ZoneFacts $z
+    }
+    return $ExitOk
 }
 
 function Invoke-Delete {
     $z = Get-ZoneOrNull
     if ($null -eq $z) {
         Write-Fact 'result' 'absent'
-        exit $ExitOk
+        return $ExitOk
     }
     $mine = (Test-FileBackedSecondary $z) -and (Test-SameMasters $z)
-    if (-not $mine -and -not $DeleteUnmanaged) {
+    if (-not $mine -and -not $script:Unmanaged) {
         Write-ZoneFacts $z
-        Exit-With $ExitNotOurs ('zone ' + $Zone + ' is not a file-backed secondary of our masters; not deleted')
+        Stop-Operation $ExitNotOurs ('zone ' + $script:OpZone + ' is not a file-backed secondary of our masters; not deleted')
     }
     $file = ''
     if ($z.PSObject.Properties['ZoneFile'] -and $z.ZoneFile) {
         $file = [string]$z.ZoneFile
     }
     try {
-        Remove-DnsServerZone -Name $Zone -Force -ErrorAction Stop
+        $null = Remove-DnsServerZone -Name $script:OpZone -Force -ErrorAction Stop
     }
     catch {
         if ((Get-Win32Code $_) -ne 9601) {
-            Exit-WithError $_ 'Remove-DnsServerZone'
+            Stop-WithError $_ 'Remove-DnsServerZone'
         }
     }
     if ($file -and -not $z.IsDsIntegrated) {
@@ -236,54 +362,183 @@ function Invoke-Delete {
         }
     }
     Write-Fact 'result' 'deleted'
-    exit $ExitOk
+    return $ExitOk
 }
 
 function Invoke-Refresh {
     $z = Get-ZoneOrNull
     if ($null -eq $z) {
-        exit $ExitAbsent
+        return $ExitAbsent
     }
     if ($z.ZoneType -ne 'Secondary') {
         Write-ZoneFacts $z
-        Exit-With $ExitNotOurs ('zone ' + $Zone + ' is ' + [string]$z.ZoneType + ', not a secondary; nothing to transfer')
+        Stop-Operation $ExitNotOurs ('zone ' + $script:OpZone + ' is ' + [string]$z.ZoneType + ', not a secondary; nothing to transfer')
     }
     try {
-        Start-DnsServerZoneTransfer -Name $Zone -ErrorAction Stop
+        $null = Start-DnsServerZoneTransfer -Name $script:OpZone -ErrorAction Stop
     }
     catch {
         if ((Get-Win32Code $_) -eq 9601) {
-            exit $ExitAbsent
+            return $ExitAbsent
         }
-        Exit-WithError $_ 'Start-DnsServerZoneTransfer'
+        Stop-WithError $_ 'Start-DnsServerZoneTransfer'
     }
     Write-Fact 'result' 'refreshed'
     Write-ZoneFacts $z
-    exit $ExitOk
+    return $ExitOk
 }
 
-try {
-    switch ($Operation) {
-        'Get' {
-            $z = Get-ZoneOrNull
-            if ($null -eq $z) {
-                exit $ExitAbsent
+# Every zone but the server's automatic ones, one line each; names the contract cannot carry are skipped.
+function Invoke-List {
+    $zones = @()
+    try {
+        $zones = @(Get-DnsServerZone -ErrorAction Stop)
+    }
+    catch {
+        Stop-WithError $_ 'Get-DnsServerZone'
+    }
+    foreach ($z in $zones) {
+        if ($z.PSObject.Properties['IsAutoCreated'] -and $z.IsAutoCreated) {
+            continue
+        }
+        $name = ([string]$z.ZoneName).TrimEnd('.').ToLowerInvariant()
+        $type = [string]$z.ZoneType
+        if ($name -cnotmatch $zonePattern -or $type -cnotmatch '^[A-Za-z]{1,15}\z') {
+            Write-ErrLine ('List: zone ''' + (Get-SafeText ([string]$z.ZoneName)) + ''' (' + (Get-SafeText $type) + ') not listed: not a name the agent takes')
+            continue
+        }
+        $ds = '0'
+        if ($z.IsDsIntegrated) {
+            $ds = '1'
+        }
+        $m = (Get-MasterText $z) -join ','
+        if ($m -eq '') {
+            $m = '-'
+        }
+        Write-OutLine ('zone=' + $name + ' type=' + $type + ' ds=' + $ds + ' masters=' + (Get-SafeText $m))
+    }
+    return $ExitOk
+}
+
+# The one function that does an operation, in both modes: checks the arguments, runs it, returns the exit code.
+function Invoke-ZoneOperation {
+    param([string]$Op, [string]$ZoneName, [string]$MasterText, [bool]$Unmanaged, [bool]$NoConv)
+    try {
+        Set-Request $Op $ZoneName $MasterText $Unmanaged $NoConv
+        Import-DnsServer
+        switch ($Op) {
+            'Get' {
+                return (Invoke-Get)
             }
-            Write-ZoneFacts $z
-            exit $ExitOk
+            'Create' {
+                return (Invoke-Create)
+            }
+            'Delete' {
+                return (Invoke-Delete)
+            }
+            'Refresh' {
+                return (Invoke-Refresh)
+            }
+            'List' {
+                return (Invoke-List)
+            }
         }
-        'Create' {
-            Invoke-Create
+        return $ExitFailed
+    }
+    catch {
+        if ($_.Exception.Data.Contains('MsdnsExit')) {
+            return [int]$_.Exception.Data['MsdnsExit']
         }
-        'Delete' {
-            Invoke-Delete
+        $code = Get-ErrorExitCode $_
+        try {
+            Write-ErrLine ($Op + ': ' + $_.Exception.Message + ' (' + [string]$_.FullyQualifiedErrorId + ')')
         }
-        'Refresh' {
-            Invoke-Refresh
+        catch {
+            $code = $ExitFailed
         }
+        return $code
     }
 }
-catch {
-    Exit-WithError $_ $Operation
+
+# The worker loop: one request line in, facts and one exit line out, until stdin closes.
+function Invoke-Serve {
+    try {
+        Import-DnsServer
+    }
+    catch {
+        return $ExitFailed
+    }
+    $reader = New-Object System.IO.StreamReader([Console]::OpenStandardInput(), $utf8, $false, 4096)
+    $script:Out.WriteLine('msdns-ready 1')
+    $last = [long]0
+    while ($true) {
+        $line = $reader.ReadLine()
+        if ($null -eq $line) {
+            return $ExitOk
+        }
+        $f = $line.Split(' ')
+        $seq = [long]0
+        if ($f[0] -cnotmatch '^[1-9][0-9]{0,9}\z' -or -not [long]::TryParse($f[0], [ref]$seq) -or $seq -gt 2147483648 -or $seq -le $last) {
+            $shown = $line -creplace '[^\x20-\x7e]', '?'
+            if ($shown.Length -gt 200) {
+                $shown = $shown.Substring(0, 200)
+            }
+            $script:Err.WriteLine('msdns-zone: request without a valid sequence number; the worker stops: ' + $shown)
+            return $ExitBadArgs
+        }
+        $last = $seq
+        $script:Seq = $seq
+        $code = $ExitBadArgs
+        if ($f.Count -ne 5) {
+            Write-ErrLine 'a request has 5 fields: <seq> <Operation> <zone|-> <masters|-> <flags|->'
+        }
+        else {
+            $zn = $f[2]
+            if ($zn -ceq '-') {
+                $zn = ''
+            }
+            $mt = $f[3]
+            if ($mt -ceq '-') {
+                $mt = ''
+            }
+            $unmanaged = $false
+            $noconv = $false
+            $flagsOk = $true
+            if ($f[4] -cne '-') {
+                foreach ($flag in $f[4].Split(',')) {
+                    if ($flag -ceq 'DeleteUnmanaged') {
+                        $unmanaged = $true
+                    }
+                    elseif ($flag -ceq 'NoConverge') {
+                        $noconv = $true
+                    }
+                    else {
+                        $flagsOk = $false
+                    }
+                }
+            }
+            if ($flagsOk) {
+                $code = Invoke-ZoneOperation $f[1] $zn $mt $unmanaged $noconv
+            }
+            else {
+                Write-ErrLine ('flags must be - or a comma list of DeleteUnmanaged,NoConverge; got ''' + (Get-SafeText $f[4]) + '''')
+            }
+        }
+        $script:Out.WriteLine([string]$seq + ' exit ' + [string]$code)
+        $script:Seq = $null
+        $Error.Clear()
+    }
 }
-exit $ExitFailed
+
+if ($args.Count -gt 0) {
+    $script:Err.WriteLine('unknown arguments: ' + (Get-SafeText ($args -join ' ')))
+    exit $ExitBadArgs
+}
+if ($Serve) {
+    if ($Operation -ne '' -or $Zone -ne '' -or $Masters -ne '' -or $DeleteUnmanaged -or $NoConverge) {
+        $script:Err.WriteLine('-Serve takes no other parameter')
+        exit $ExitBadArgs
+    }
+    exit (Invoke-Serve)
+}
+exit (Invoke-ZoneOperation $Operation $Zone $Masters $DeleteUnmanaged.IsPresent $NoConverge.IsPresent)

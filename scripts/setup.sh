@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what building and testing msdns-agent needs on Debian bookworm (idempotent; root or sudo).
-# usage: scripts/setup.sh [linux] [lint] [windows] [bench] [designate] [catalog]   (default: linux)
+# usage: scripts/setup.sh [linux] [lint] [windows] [pwsh] [bench] [designate] [catalog]   (default: linux)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 want=("${@:-linux}")
@@ -10,6 +10,7 @@ for w in "${want[@]}"; do
     linux)   pkgs+=(meson ninja-build pkg-config gcc clang libevent-dev libinih-dev check) ;;
     lint)    command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
+    pwsh)    ;;   # scripts/setup-pwsh.sh installs PowerShell as a .NET tool itself
     bench)   pkgs+=(python3-designate) ;;
     designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
     catalog) pkgs+=(knot knot-dnsutils bind9 bind9-dnsutils) ;;   # real catalog producers for tests/catz-*.sh, xfr-peers
@@ -42,5 +43,8 @@ for w in "${want[@]}"; do
   fi
   if [ "$w" = designate ]; then
     bash "$here/setup-designate.sh"
+  fi
+  if [ "$w" = pwsh ]; then
+    bash "$here/setup-pwsh.sh"
   fi
 done
