@@ -2,18 +2,22 @@
 # Zone operations through the msdns backend with the simulator playing a 600 ms PowerShell start-up:
 # the time to drain a burst of 200 CREATEs for distinct zones at max_concurrent 1, 4 and 8, the
 # operations per second, and their ratio to the ideal (max_concurrent / delay).
-# usage: bench/zoneops.sh [ZONES] [DELAY_MS]   (default 200 600)
+# Then, with real PowerShell (scripts/setup.sh pwsh) and the DnsServer stand-in: the cost of one
+# operation, process start to exit, median of RUNS, beside the simulator's; and the cost of one
+# operation inside a -Serve worker (the persistent-worker baseline).
+# usage: bench/zoneops.sh [ZONES] [DELAY_MS] [RUNS]   (default 200 600 50; ZONES 0: no burst)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-zones=${1:-200} delay=${2:-600}
+zones=${1:-200} delay=${2:-600} runs=${3:-50}
 bash scripts/setup.sh linux
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
 ninja -C build >/dev/null
 work=$(mktemp -d /tmp/msdns-zoneops.XXXXXX)
 echo "burst of $zones CREATEs for distinct zones, simulated PowerShell start-up ${delay} ms"
 echo "max_concurrent  drain s  ops/s   ideal ops/s  ratio  failed  peak RSS KiB"
-for mc in 1 4 8; do
+[ "$zones" -gt 0 ] || echo "(burst skipped)"
+for mc in $([ "$zones" -gt 0 ] && echo 1 4 8); do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   export PSSIM_STATE=$work/state-$mc PSSIM_DELAY_MS=$delay
   cat > "$work/agent-$mc.conf" <<EOC
@@ -42,3 +46,64 @@ secs = float(f['seconds']); ops = int(f['done']) / secs; ideal = mc / (delay / 1
 print(f"{mc:>14}  {secs:7.2f}  {ops:6.2f}  {ideal:11.2f}  {ops / ideal:5.3f}  {f['failed']:>6}  {hwm:>12}")
 PY
 done
+
+pwsh=${MSDNS_PWSH:-/var/tmp/msdns-pwsh/pwsh}
+if [ ! -x "$pwsh" ]; then
+  echo "*** real PowerShell not installed (scripts/setup.sh pwsh needs dotnet): its figures are skipped ***"
+  exit 0
+fi
+echo
+echo "one operation (Create of a new zone), process start to exit, median of $runs, sequential"
+PSModulePath=$top/tests POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
+python3 - "$pwsh" "$top/build/tests/pssim" "$top/scripts/msdns-zone.ps1" "$work" "$runs" "$delay" <<'PY'
+import os, statistics, subprocess, sys, time
+pwsh, pssim, script, work, runs, delay = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
+opts = ["-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", script]
+
+def state(name):
+    d = os.path.join(work, name)
+    for sub in ("zones", "faults", "windows/System32/dns"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    env = dict(os.environ, PSSIM_STATE=d, SystemRoot=os.path.join(d, "windows"))
+    return env
+
+def per_process(prog, env, label):
+    times, bad = [], 0
+    for i in range(runs):
+        t0 = time.monotonic()
+        rc = subprocess.run([prog] + opts + ["-Operation", "Create", "-Zone", f"b{i}.example", "-Masters", "192.0.2.1"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        times.append(time.monotonic() - t0)
+        bad += rc != 0
+    med = statistics.median(times)
+    print(f"{label:<44} median {med * 1000:8.1f} ms  min {min(times) * 1000:8.1f}  max {max(times) * 1000:8.1f}  failed {bad}")
+    return med
+
+def in_worker(env):
+    p = subprocess.Popen([pwsh] + opts + ["-Serve"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    t0 = time.monotonic()
+    assert p.stdout.readline().strip() == "msdns-ready 1"
+    ready = time.monotonic() - t0
+    times, bad = [], 0
+    for i in range(runs):
+        t0 = time.monotonic()
+        p.stdin.write(f"{i + 1} Create w{i}.example 192.0.2.1 -\n")
+        p.stdin.flush()
+        while True:
+            line = p.stdout.readline().split()
+            if line[1] == "exit":
+                bad += line[2] != "0"
+                break
+        times.append(time.monotonic() - t0)
+    p.stdin.close()
+    p.wait(60)
+    med = statistics.median(times)
+    print(f"{'real pwsh -Serve worker, per request':<44} median {med * 1000:8.1f} ms  min {min(times) * 1000:8.1f}  max {max(times) * 1000:8.1f}  failed {bad}  (ready after {ready * 1000:.0f} ms)")
+    return med
+
+sim = per_process(pssim, dict(state("sim"), PSSIM_DELAY_MS=delay), f"simulator (PSSIM_DELAY_MS={delay})")
+real = per_process(pwsh, state("pwsh"), "real pwsh + script + DnsServer stand-in")
+worker = in_worker(state("worker"))
+print(f"real / simulator {real / sim:.2f}   one process per operation / in a worker {real / worker:.1f}x   load average {os.getloadavg()[0]:.1f}")
+PY

@@ -1,4 +1,6 @@
-/* End-to-end: the daemon with the msdns backend, the PowerShell simulator playing powershell.exe. */
+/* End-to-end: the daemon with the msdns backend, the PowerShell simulator playing powershell.exe; with
+ * MSDNS_E2E_PWSH=1, real PowerShell (MSDNS_PWSH) running scripts/msdns-zone.ps1 against the DnsServer
+ * stand-in module (tests/DnsServer), which keeps zones in the same directory layout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,15 @@ static char *dir, *state, *calls;
 static struct tu_proc *agent;
 static uint16_t port;
 static uint16_t next_id = 1;
+static const char *pwsh;          /* real PowerShell, or NULL for the simulator */
+static char *files_dir;           /* where the zone files are: the simulator's, or %SystemRoot%\System32\dns */
+
+/* A wait in ms, scaled for real PowerShell, whose start-up takes seconds on a loaded machine. */
+static int
+wait_ms(int ms)
+{
+	return pwsh ? ms * 12 : ms;
+}
 
 #define MASTERS "192.0.2.1,192.0.2.2"
 
@@ -32,17 +43,28 @@ start(const char *agent_extra, const char *msdns_extra)
 	compat_mkdir(state);
 	snprintf(conf, sizeof conf, "%s/zones", state);
 	compat_mkdir(conf);
-	snprintf(conf, sizeof conf, "%s/files", state);
-	compat_mkdir(conf);
+	files_dir = malloc(n + 32);
+	if (pwsh) {
+		/* the stand-in writes zone files where the DNS Server does, and the script removes them there */
+		snprintf(conf, sizeof conf, "%s/windows", state);
+		compat_mkdir(conf);
+		tu_setenv("SystemRoot", conf);
+		snprintf(conf, sizeof conf, "%s/windows/System32", state);
+		compat_mkdir(conf);
+		snprintf(files_dir, n + 32, "%s/windows/System32/dns", state);
+	} else {
+		snprintf(files_dir, n + 32, "%s/files", state);
+	}
+	compat_mkdir(files_dir);
 	snprintf(conf, sizeof conf, "%s/faults", state);
 	compat_mkdir(conf);
 	snprintf(conf, sizeof conf,
 	    "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = msdns\n"
 	    "masters = 192.0.2.1:53, 192.0.2.2\n%s\n"
 	    "[backend:agent:msdns]\npowershell = %s\nscript = %s\nexecution_policy = Bypass\n"
-	    "operation_timeout = 5\n%s\n",
-	    agent_extra ? agent_extra : "", tu_program("MSDNS_PSSIM"), tu_program("MSDNS_SCRIPT"),
-	    msdns_extra ? msdns_extra : "");
+	    "operation_timeout = %d\n%s\n",
+	    agent_extra ? agent_extra : "", pwsh ? pwsh : tu_program("MSDNS_PSSIM"), tu_program("MSDNS_SCRIPT"),
+	    pwsh ? 90 : 5, msdns_extra ? msdns_extra : "");
 	agent = tu_agent_start(dir, conf, &port);
 	ck_assert_msg(agent != NULL, "agent did not start");
 }
@@ -58,6 +80,7 @@ stop(void)
 	free(dir);
 	free(state);
 	free(calls);
+	free(files_dir);
 }
 
 /* Write a zone into the simulated DNS Server. */
@@ -87,7 +110,7 @@ zone_file_exists(const char *zone)
 	char p[512];
 	char *t;
 
-	snprintf(p, sizeof p, "%s/files/%s.dns", state, zone);
+	snprintf(p, sizeof p, "%s/%s.dns", files_dir, zone);
 	t = tu_read_file(p);
 	free(t);
 	return t != NULL;
@@ -150,23 +173,23 @@ START_TEST(create_notify_delete)
 	char *z;
 
 	start(NULL, NULL);
-	ck_assert_int_eq(ask("Example.COM", 'N', 5000), REFUSED);                 /* absent */
-	ck_assert_int_eq(ask("Example.COM", 'C', 5000), NOERROR_AA);
+	ck_assert_int_eq(ask("Example.COM", 'N', wait_ms(5000)), REFUSED);                 /* absent */
+	ck_assert_int_eq(ask("Example.COM", 'C', wait_ms(5000)), NOERROR_AA);
 	z = zone_state("example.com");
 	ck_assert_ptr_nonnull(z);
 	ck_assert_ptr_nonnull(strstr(z, "type=Secondary"));
 	ck_assert_ptr_nonnull(strstr(z, "masters=" MASTERS "\n"));                 /* IPs only, no ports */
 	free(z);
 	ck_assert(zone_file_exists("example.com"));
-	ck_assert_int_eq(ask("example.com", 'C', 5000), NOERROR_AA);               /* idempotent */
-	ck_assert_int_eq(ask("example.com", 'N', 5000), NOERROR_AA);
+	ck_assert_int_eq(ask("example.com", 'C', wait_ms(5000)), NOERROR_AA);               /* idempotent */
+	ck_assert_int_eq(ask("example.com", 'N', wait_ms(5000)), NOERROR_AA);
 	z = zone_state("example.com");
 	ck_assert_ptr_nonnull(strstr(z, "serial=1\n"));                            /* a transfer was started */
 	free(z);
-	ck_assert_int_eq(ask("example.com", 'D', 5000), NOERROR_AA);
+	ck_assert_int_eq(ask("example.com", 'D', wait_ms(5000)), NOERROR_AA);
 	ck_assert_ptr_null(zone_state("example.com"));
 	ck_assert(!zone_file_exists("example.com"));                               /* no stale data later */
-	ck_assert_int_eq(ask("example.com", 'D', 5000), NOERROR_AA);               /* idempotent */
+	ck_assert_int_eq(ask("example.com", 'D', wait_ms(5000)), NOERROR_AA);               /* idempotent */
 	ck_assert_int_eq(starts("Create", "example.com"), 2);
 	ck_assert_int_eq(starts("Get", "example.com"), 0);                         /* no separate existence check */
 	stop();
@@ -181,23 +204,23 @@ START_TEST(zones_not_ours)
 	put_zone("primary.example", "Primary", "", "7", 0);
 	put_zone("ad.example", "Secondary", MASTERS, "7", 1);
 	put_zone("other.example", "Secondary", "203.0.113.9", "7", 0);
-	ck_assert_int_eq(ask("primary.example", 'C', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("primary.example", 'D', 5000), SERVFAIL_AA);          /* DELETE failures keep AA */
-	ck_assert_int_eq(ask("primary.example", 'N', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("ad.example", 'C', 5000), SERVFAIL);
-	ck_assert_int_eq(ask("ad.example", 'D', 5000), SERVFAIL_AA);
+	ck_assert_int_eq(ask("primary.example", 'C', wait_ms(5000)), SERVFAIL);
+	ck_assert_int_eq(ask("primary.example", 'D', wait_ms(5000)), SERVFAIL_AA);          /* DELETE failures keep AA */
+	ck_assert_int_eq(ask("primary.example", 'N', wait_ms(5000)), SERVFAIL);
+	ck_assert_int_eq(ask("ad.example", 'C', wait_ms(5000)), SERVFAIL);
+	ck_assert_int_eq(ask("ad.example", 'D', wait_ms(5000)), SERVFAIL_AA);
 	z = zone_state("primary.example");
 	ck_assert_ptr_nonnull(z);                                                   /* never deleted */
 	free(z);
 	z = zone_state("ad.example");
 	ck_assert_ptr_nonnull(z);
 	free(z);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), SERVFAIL_AA);            /* other masters: not ours */
-	ck_assert_int_eq(ask("other.example", 'C', 5000), NOERROR_AA);             /* converged to ours */
+	ck_assert_int_eq(ask("other.example", 'D', wait_ms(5000)), SERVFAIL_AA);            /* other masters: not ours */
+	ck_assert_int_eq(ask("other.example", 'C', wait_ms(5000)), NOERROR_AA);             /* converged to ours */
 	z = zone_state("other.example");
 	ck_assert_ptr_nonnull(strstr(z, "masters=" MASTERS "\n"));
 	free(z);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), NOERROR_AA);             /* now ours */
+	ck_assert_int_eq(ask("other.example", 'D', wait_ms(5000)), NOERROR_AA);             /* now ours */
 	stop();
 }
 END_TEST
@@ -206,7 +229,7 @@ START_TEST(delete_unmanaged_allowed)
 {
 	start(NULL, "delete_unmanaged_zones = true");
 	put_zone("other.example", "Secondary", "203.0.113.9", "7", 0);
-	ck_assert_int_eq(ask("other.example", 'D', 5000), NOERROR_AA);
+	ck_assert_int_eq(ask("other.example", 'D', wait_ms(5000)), NOERROR_AA);
 	ck_assert_ptr_null(zone_state("other.example"));
 	stop();
 }
@@ -216,45 +239,61 @@ START_TEST(never_transferred_is_present)
 {
 	start(NULL, NULL);
 	put_zone("orphan.example", "Secondary", MASTERS, "", 0);
-	ck_assert_int_eq(ask("orphan.example", 'N', 5000), NOERROR_AA);
+	ck_assert_int_eq(ask("orphan.example", 'N', wait_ms(5000)), NOERROR_AA);
 	put_zone("orphan.example", "Secondary", MASTERS, "", 0);
-	ck_assert_int_eq(ask("orphan.example", 'D', 5000), NOERROR_AA);            /* the original left it behind */
+	ck_assert_int_eq(ask("orphan.example", 'D', wait_ms(5000)), NOERROR_AA);            /* the original left it behind */
 	ck_assert_ptr_null(zone_state("orphan.example"));
+	if (pwsh) {   /* the stand-in's fault: created, but no transfer ever succeeds (no SOA to read) */
+		char *z;
+
+		set_fault("never.example", "never-transferred");
+		ck_assert_int_eq(ask("never.example", 'C', wait_ms(5000)), NOERROR_AA);
+		ck_assert_int_eq(ask("never.example", 'N', wait_ms(5000)), NOERROR_AA);
+		z = zone_state("never.example");
+		ck_assert_ptr_nonnull(z);
+		ck_assert_ptr_nonnull(strstr(z, "serial=\n"));
+		free(z);
+		ck_assert_int_eq(ask("never.example", 'D', wait_ms(5000)), NOERROR_AA);
+		ck_assert_ptr_null(zone_state("never.example"));
+	}
 	stop();
 }
 END_TEST
 
 START_TEST(hung_operation_killed)
 {
-	char *log, *p;
+	char *log, *p, extra[64];
 	long pid;
 	uint64_t t0;
-	int r;
+	int r, timeout_s = pwsh ? 40 : 1;   /* real PowerShell takes seconds to reach the hung cmdlet */
 
-	start(NULL, "operation_timeout = 1\nmax_concurrent = 1");
+	snprintf(extra, sizeof extra, "operation_timeout = %d\nmax_concurrent = 1", timeout_s);
+	start(NULL, extra);
 	set_fault("hang.example", "hang");
 	t0 = tu_now_ms();
-	r = ask("hang.example", 'C', 8000);
+	r = ask("hang.example", 'C', timeout_s * 1000 + 8000);
 	ck_assert_int_eq(r, SERVFAIL);
-	ck_assert_uint_ge(tu_now_ms() - t0, 900);
-	ck_assert_uint_lt(tu_now_ms() - t0, 5000);
+	ck_assert_uint_ge(tu_now_ms() - t0, (uint64_t)timeout_s * 1000 - 100);
+	ck_assert_uint_lt(tu_now_ms() - t0, (uint64_t)timeout_s * 1000 + 4000);
+	if (pwsh)   /* it hung in the cmdlet, not in PowerShell's start-up */
+		ck_assert_int_eq(tu_count_in_file(calls, "cmdlet Get-DnsServerZone hang.example "), 1);
 	log = tu_read_file(calls);
 	p = strstr(log, "start Create hang.example 0 pid=");
 	ck_assert_ptr_nonnull(p);
 	pid = atol(p + strlen("start Create hang.example 0 pid="));
 	free(log);
 	ck_assert_msg(!tu_pid_alive(pid), "hung child %ld still alive", pid);
-	ck_assert_int_eq(ask("fine.example", 'C', 5000), NOERROR_AA);             /* its slot was reused */
+	ck_assert_int_eq(ask("fine.example", 'C', wait_ms(5000)), NOERROR_AA);             /* its slot was reused */
 	stop();
 }
 END_TEST
 
 START_TEST(crash_and_exit_codes)
 {
-	static const struct {
+	static const struct fault_row {
 		const char *fault;
 		int create, del, notify;
-	} faults[] = {
+	} sim_faults[] = {
 		{ "crash", SERVFAIL, SERVFAIL_AA, SERVFAIL },
 		{ "exit=1", SERVFAIL, SERVFAIL_AA, SERVFAIL },
 		{ "exit=2", SERVFAIL, NOERROR_AA, REFUSED },
@@ -263,18 +302,25 @@ START_TEST(crash_and_exit_codes)
 		{ "unreachable", SERVFAIL, SERVFAIL_AA, SERVFAIL },
 		{ "exit=77", SERVFAIL, SERVFAIL_AA, SERVFAIL },
 		{ "slow", NOERROR_AA, NOERROR_AA, REFUSED },
+	}, pwsh_faults[] = {   /* the DnsServer stand-in's, played inside real PowerShell */
+		{ "crash", SERVFAIL, SERVFAIL_AA, SERVFAIL },
+		{ "exit=2", SERVFAIL, NOERROR_AA, REFUSED },
+		{ "unreachable", SERVFAIL, SERVFAIL_AA, SERVFAIL },
+		{ "denied", SERVFAIL, SERVFAIL_AA, SERVFAIL },
+		{ "slow", NOERROR_AA, NOERROR_AA, REFUSED },
 	};
-	size_t i;
+	const struct fault_row *faults = pwsh ? pwsh_faults : sim_faults;
+	size_t i, n = pwsh ? sizeof pwsh_faults / sizeof pwsh_faults[0] : sizeof sim_faults / sizeof sim_faults[0];
 
 	start(NULL, NULL);
-	for (i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+	for (i = 0; i < n; i++) {
 		char zone[64];
 
 		snprintf(zone, sizeof zone, "f%zu.example", i);
 		set_fault(zone, faults[i].fault);
-		ck_assert_msg(ask(zone, 'C', 8000) == faults[i].create, "%s create", faults[i].fault);
-		ck_assert_msg(ask(zone, 'D', 8000) == faults[i].del, "%s delete", faults[i].fault);
-		ck_assert_msg(ask(zone, 'N', 8000) == faults[i].notify, "%s notify", faults[i].fault);
+		ck_assert_msg(ask(zone, 'C', wait_ms(8000)) == faults[i].create, "%s create", faults[i].fault);
+		ck_assert_msg(ask(zone, 'D', wait_ms(8000)) == faults[i].del, "%s delete", faults[i].fault);
+		ck_assert_msg(ask(zone, 'N', wait_ms(8000)) == faults[i].notify, "%s notify", faults[i].fault);
 	}
 	stop();
 }
@@ -336,7 +382,7 @@ START_TEST(fifty_identical_creates)
 	start(NULL, NULL);
 	for (i = 0; i < 50; i++)
 		lens[i] = msg("dup.example", 'C', (uint16_t)(5000 + i), msgs[i]);
-	ck_assert_int_eq(burst(msgs, lens, 50, rc, 10000), 50);
+	ck_assert_int_eq(burst(msgs, lens, 50, rc, wait_ms(10000)), 50);
 	for (i = 0; i < 50; i++)
 		ck_assert_int_eq(rc[i], NOERROR_AA);
 	ck_assert_int_eq(starts("Create", "dup.example"), 1);
@@ -355,7 +401,7 @@ START_TEST(create_then_delete_in_order)
 	start(NULL, NULL);
 	lens[0] = msg("cd.example", 'C', 7001, msgs[0]);
 	lens[1] = msg("cd.example", 'D', 7002, msgs[1]);
-	ck_assert_int_eq(burst(msgs, lens, 2, rc, 10000), 2);
+	ck_assert_int_eq(burst(msgs, lens, 2, rc, wait_ms(10000)), 2);
 	ck_assert_int_eq(rc[0], NOERROR_AA);
 	ck_assert_int_eq(rc[1], NOERROR_AA);
 	log = tu_read_file(calls);
@@ -379,7 +425,7 @@ START_TEST(notify_burst_coalesced)
 	put_zone("n.example", "Secondary", MASTERS, "5", 0);
 	for (i = 0; i < 10; i++)
 		lens[i] = msg("n.example", 'N', (uint16_t)(8000 + i), msgs[i]);
-	ck_assert_int_eq(burst(msgs, lens, 10, rc, 10000), 10);
+	ck_assert_int_eq(burst(msgs, lens, 10, rc, wait_ms(10000)), 10);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(rc[i], NOERROR_AA);
 	ck_assert_int_eq(starts("Refresh", "n.example"), 1);
@@ -453,7 +499,7 @@ START_TEST(queue_full_answered_at_once)
 		snprintf(zone, sizeof zone, "q%d.example", i);
 		lens[i] = msg(zone, 'C', (uint16_t)(9000 + i), msgs[i]);
 	}
-	ck_assert_int_eq(burst(msgs, lens, 5, rc, 10000), 5);
+	ck_assert_int_eq(burst(msgs, lens, 5, rc, wait_ms(10000)), 5);
 	for (i = 0; i < 5; i++)
 		servfail += rc[i] == SERVFAIL;
 	ck_assert_int_eq(servfail, 3);
@@ -474,7 +520,7 @@ START_TEST(stop_answers_in_flight)
 	ck_assert_int_eq(tu_tcp_send_msg(s, q, ql), 0);
 	tu_sleep_ms(150);
 	tu_proc_term(agent);
-	ck_assert_int_eq(tu_tcp_read_msg(s, r, sizeof r, 5000), (long)ql);
+	ck_assert_int_eq(tu_tcp_read_msg(s, r, sizeof r, wait_ms(5000)), (long)ql);
 	ck_assert_uint_eq(r[2] & 0x04, 0x04);
 	ck_assert_uint_eq(r[3] & 0x0f, 0);
 	evutil_closesocket(s);
@@ -536,7 +582,15 @@ main(void)
 	TCase *tc = tcase_create("backend-msdns");
 
 	tu_init();
-	tcase_set_timeout(tc, 120);
+	if (getenv("MSDNS_E2E_PWSH") != NULL && strcmp(getenv("MSDNS_E2E_PWSH"), "1") == 0) {
+		pwsh = getenv("MSDNS_PWSH");
+		if (pwsh == NULL || *pwsh == '\0') {
+			fprintf(stderr, "*** msdns with real PowerShell SKIPPED: pwsh is not installed (scripts/setup.sh pwsh "
+			    "installs it with dotnet; see README) ***\n");
+			return 77;
+		}
+	}
+	tcase_set_timeout(tc, pwsh ? 900 : 120);
 	tcase_add_test(tc, create_notify_delete);
 	tcase_add_test(tc, zones_not_ours);
 	tcase_add_test(tc, delete_unmanaged_allowed);
@@ -546,11 +600,14 @@ main(void)
 	tcase_add_test(tc, fifty_identical_creates);
 	tcase_add_test(tc, create_then_delete_in_order);
 	tcase_add_test(tc, notify_burst_coalesced);
-	tcase_add_test(tc, thousand_across_200_zones);
+	if (!pwsh)   /* the queue's own behaviour: the simulator's timing shows it; PowerShell adds minutes */
+		tcase_add_test(tc, thousand_across_200_zones);
 	tcase_add_test(tc, hostile_names_start_nothing);
-	tcase_add_test(tc, queue_full_answered_at_once);
+	if (!pwsh) {
+		tcase_add_test(tc, queue_full_answered_at_once);
+		tcase_add_test(tc, missing_script_is_a_startup_error);
+	}
 	tcase_add_test(tc, stop_answers_in_flight);
-	tcase_add_test(tc, missing_script_is_a_startup_error);
 	tcase_add_test(tc, second_stop_abandons);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
