@@ -11,7 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "msdns.h"
-#include "spawner.h"
+#include "spawnop.h"
 
 #define LIST_MAX_ZONES 100000   /* a List printing more is taken as failed, not trusted in part */
 
@@ -53,20 +53,16 @@ backend_msdns_check_paths(const struct config *cfg, FILE *err)
 
 /* A LIST's output line: "zone=..." lines are its zones; every other line is only logged. */
 static void
-msdns_line(void *arg, const char *line, size_t len, int cut)
+msdns_line(void *arg, const char *line, size_t len, unsigned flags)
 {
 	struct msdns_op *o = arg;
 	struct zoneop_zone z;
 
 	if (o->op.kind != ZONEOP_LIST || o->list_broken)
 		return;
-	if (line == NULL) {
-		o->list_broken = "output was lost";
-		return;
-	}
 	if (len < 5 || memcmp(line, "zone=", 5) != 0)
 		return;
-	if (cut || msdns_parse_zone(line, len, &z) != 0) {
+	if (flags != 0 || msdns_parse_zone(line, len, &z) != 0) {   /* cut, or cut short by the child's end */
 		o->list_broken = "a zone line is not zone=NAME type=TYPE ds=0|1 masters=IP,IP|-";
 		return;
 	}

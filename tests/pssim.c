@@ -12,6 +12,16 @@
 #include "compat.h"
 #include "msdns.h"
 
+#ifdef _WIN32
+#include <process.h>
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <spawn.h>
+#include <unistd.h>
+extern char **environ;
+#endif
+
 struct zone {
 	char type[32];          /* Primary, Secondary, Stub, Forwarder */
 	char masters[512];      /* comma-separated, as given */
@@ -351,8 +361,47 @@ usage_error(const char *what)
 	return finish(MSDNS_EXIT_BAD_ARGS);
 }
 
-/* Helper modes for the spawn tests: --echo-args (each argument in hex), --exit N, --lines N, --hang,
- * --crash. Each prints its process id first. */
+/* Start this program again with --hang, not waiting for it; its process id, or -1. */
+static long
+start_grandchild(const char *self)
+{
+#ifdef _WIN32
+	intptr_t h = _spawnl(_P_NOWAIT, self, self, "--hang", (char *)NULL);
+
+	return h == -1 ? -1 : (long)GetProcessId((HANDLE)h);
+#else
+	pid_t pid;
+	char *const args[] = { (char *)self, (char *)"--hang", NULL };
+
+	return posix_spawn(&pid, self, NULL, NULL, args, environ) == 0 ? (long)pid : -1;
+#endif
+}
+
+/* Print each open descriptor (Linux: /proc/self/fd). */
+static int
+list_fds(void)
+{
+#ifdef _WIN32
+	printf("fds=unsupported\n");
+#else
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL)
+		return 1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			printf("fd=%s\n", e->d_name);
+	closedir(d);
+#endif
+	return 0;
+}
+
+/* Helper modes for the spawn and proc tests: --echo-args (each argument in hex), --exit N, --lines N,
+ * --hang, --crash, --cat (each stdin line back as "got <line>", then "stdin closed" and exit 0),
+ * --stderr (a line on each stream), --partial (a last line without LF), --long N (a line of N 'x', then
+ * "end"), --fds (open descriptors), --tree (start a grandchild that hangs, print its pid, hang).
+ * Each prints its process id first. */
 static int
 helper(int argc, char **argv)
 {
@@ -360,6 +409,41 @@ helper(int argc, char **argv)
 
 	printf("pid=%ld\n", compat_getpid());
 	fflush(stdout);
+	if (strcmp(argv[1], "--cat") == 0) {
+		char line[16384];
+
+		while (fgets(line, sizeof line, stdin)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			printf("got %s\n", line);
+			fflush(stdout);
+		}
+		printf("stdin closed\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "--stderr") == 0) {
+		printf("to stdout\n");
+		fflush(stdout);
+		fprintf(stderr, "to stderr\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "--partial") == 0) {
+		printf("no end of line");
+		return 0;
+	}
+	if (strcmp(argv[1], "--long") == 0 && argc > 2) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			putchar('x');
+		printf("\nend\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "--fds") == 0)
+		return list_fds();
+	if (strcmp(argv[1], "--tree") == 0) {
+		printf("grandchild=%ld\n", start_grandchild(argv[0]));
+		fflush(stdout);
+		for (;;)
+			compat_sleep_ms(1000);
+	}
 	if (strcmp(argv[1], "--echo-args") == 0) {
 		for (i = 2; i < argc; i++) {
 			const unsigned char *p = (const unsigned char *)argv[i];

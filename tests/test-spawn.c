@@ -1,4 +1,4 @@
-/* Tests of spawn (spawn-posix.c / spawn-win32.c): argument vectors, exit codes, output, timeouts, kills. */
+/* Tests of spawnop (spawnop.c on proc-posix.c / proc-win32.c): argument vectors, exit codes, output, timeouts, kills. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 
 #include "compat.h"
 #include "log.h"
-#include "spawner.h"
+#include "spawnop.h"
 #include "testutil.h"
 
 static struct event_base *base;

@@ -1,6 +1,6 @@
-/* Child processes (spawn-posix.c / spawn-win32.c): one program, a timeout, output drained into the log. */
-#ifndef MSDNS_SPAWNER_H
-#define MSDNS_SPAWNER_H
+/* One zone operation per process (spawnop.c; not spawn.h, which is libc's): a child on proc, killed with its tree at a timeout, output logged as it comes. */
+#ifndef MSDNS_SPAWNOP_H
+#define MSDNS_SPAWNOP_H
 
 #include <stddef.h>
 
@@ -14,18 +14,19 @@ enum spawn_end {
 	SPAWN_KILLED,    /* killed because the spawner was freed */
 };
 
-/* Called with each line a child writes (stdout and stderr; without its LF and trailing CR; cut to
- * SPAWNLOG_LINE octets, then cut is 1), before its spawn_done_fn; line is valid during the call.
- * line NULL (cut 1): output was lost after the lines given. */
-typedef void spawn_line_fn(void *arg, const char *line, size_t len, int cut);
-/* Called once per child, from the event loop, after its output was logged. */
+#define SPAWN_LOG_LINES 200   /* lines of a child's output logged; the rest is counted */
+
+/* Called once per child, from the event loop, after all its output was logged and offered. */
 typedef void spawn_done_fn(void *arg, enum spawn_end how, long code);
+/* Called for each line the child prints on stdout, as it comes (after it was logged): text is
+ * NUL-terminated, without its line end; flags as in proclines.h (PROCLINES_CUT, _UNTERMINATED). */
+typedef void spawn_line_fn(void *arg, const char *text, size_t len, unsigned flags);
 
 /* A spawner for children whose ends are reported on base. Returns NULL on failure. */
 struct spawner *spawner_new(struct event_base *base);
 /* Start argv[0] with argv (NULL-terminated), killing its whole tree after timeout_ms; each line it
- * writes to stdout or stderr is logged under tag and, when line is not NULL, handed to line. Returns 0,
- * or -1 when it could not start (logged; done is not called). */
+ * writes to stdout or stderr is logged under tag, and each stdout line offered to line (may be NULL).
+ * Returns 0, or -1 when it could not start (logged; neither callback is called). */
 int spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, const char *tag,
     spawn_line_fn *line, spawn_done_fn *done, void *arg);
 /* Children running now. */
