@@ -17,7 +17,8 @@
 
 /*
  * Why threads: anonymous pipes have no overlapped I/O and libevent cannot wait on them, so each pipe gets
- * a thread doing blocking ReadFile/WriteFile, and one more thread waits for the process handle. A reader
+ * a thread doing blocking ReadFile/WriteFile (the writer only once something is written), and the thread pool
+ * waits for the process handle (RegisterWaitForSingleObject). A reader
  * thread appends what it read to its stream's buffer under the proc's lock and activates the proc's
  * `wake` event (libevent is set up for threads by compat_init), so a child's output reaches the loop, cut
  * into lines, as it is printed rather than at its exit. The buffer is bounded: a full buffer makes the
@@ -46,7 +47,7 @@ struct proc {
 	struct event_base *base;
 	struct proc_cb cb;
 	char tag[96];
-	HANDLE process, job, waiter;
+	HANDLE process, job, waiter;   /* waiter: the thread pool's wait for the process's end */
 	DWORD pid;
 	CRITICAL_SECTION lock;
 	struct event *wake, *retry;
@@ -136,20 +137,20 @@ writer(LPVOID arg)
 	return 0;
 }
 
-static DWORD WINAPI
-waiter(LPVOID arg)
+/* The thread pool's wait on the process handle fired: the child ended. */
+static VOID CALLBACK
+on_process_end(PVOID arg, BOOLEAN timed_out)
 {
 	struct proc *p = arg;
 	DWORD code = 0;
 
-	WaitForSingleObject(p->process, INFINITE);
+	(void)timed_out;
 	GetExitCodeProcess(p->process, &code);
 	EnterCriticalSection(&p->lock);
 	p->code = code;
 	p->exited = 1;
 	LeaveCriticalSection(&p->lock);
 	event_active(p->wake, EV_READ, 0);
-	return 0;
 }
 
 static void
@@ -373,12 +374,10 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 	event_add(p->wake, NULL);
 	p->out.thread = CreateThread(NULL, 0, reader, &p->out, 0, NULL);
 	p->err.thread = CreateThread(NULL, 0, reader, &p->err, 0, NULL);
-	p->writer = CreateThread(NULL, 0, writer, p, 0, NULL);
-	p->waiter = CreateThread(NULL, 0, waiter, p, 0, NULL);
-	if (p->out.thread == NULL || p->err.thread == NULL || p->writer == NULL || p->waiter == NULL) {
+	if (p->out.thread == NULL || p->err.thread == NULL ||
+	    !RegisterWaitForSingleObject(&p->waiter, p->process, on_process_end, p, INFINITE, WT_EXECUTEONLYONCE)) {
 		log_warnx("%s: CreateThread: %s", tag, win32_strerror(GetLastError()));
-		if (p->writer == NULL)
-			close_handle(&p->in);
+		p->waiter = NULL;
 		proc_free(p);
 		return NULL;
 	}
@@ -436,6 +435,12 @@ proc_write(struct proc *p, const void *buf, size_t len)
 		p->wlen += len;
 	}
 	LeaveCriticalSection(&p->lock);
+	if (rc == 0 && p->writer == NULL && (p->writer = CreateThread(NULL, 0, writer, p, 0, NULL)) == NULL) {
+		log_warnx("%s: CreateThread: %s", p->tag, win32_strerror(GetLastError()));
+		p->in_closed = 1;
+		close_handle(&p->in);
+		return -1;
+	}
 	SetEvent(p->wready);
 	return rc;
 }
@@ -444,6 +449,10 @@ void
 proc_close_stdin(struct proc *p)
 {
 	p->in_closed = 1;
+	if (p->writer == NULL) {   /* nothing was ever written */
+		close_handle(&p->in);
+		return;
+	}
 	EnterCriticalSection(&p->lock);
 	p->wclose = 1;
 	LeaveCriticalSection(&p->lock);
@@ -479,7 +488,10 @@ proc_free(struct proc *p)
 	SetEvent(p->out.space);
 	SetEvent(p->err.space);
 	SetEvent(p->wready);
-	join(&p->waiter);
+	if (p->waiter)
+		UnregisterWaitEx(p->waiter, INVALID_HANDLE_VALUE);   /* returns once its callback ran or never will */
+	if (p->writer == NULL)
+		close_handle(&p->in);
 	join(&p->writer);
 	join(&p->out.thread);
 	join(&p->err.thread);
