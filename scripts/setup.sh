@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Install what building and testing msdns-agent needs on Debian bookworm (idempotent; root or sudo).
-# usage: scripts/setup.sh [linux] [lint] [windows] [pwsh] [bench] [designate] [catalog]   (default: linux)
+# usage: scripts/setup.sh [linux] [lint] [windows] [pwsh] [bench] [designate] [catalog] [peers]   (default: linux)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 want=("${@:-linux}")
 pkgs=()
 for w in "${want[@]}"; do
   case "$w" in
-    linux)   pkgs+=(meson ninja-build pkg-config gcc clang libevent-dev libinih-dev check) ;;
+    linux)   pkgs+=(meson ninja-build pkg-config gcc clang libevent-dev libinih-dev check nettle-dev) ;;
     lint)    command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
     pwsh)    ;;   # scripts/setup-pwsh.sh installs PowerShell as a .NET tool itself
     bench)   pkgs+=(python3-designate) ;;
     designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
     catalog) pkgs+=(knot knot-dnsutils bind9 bind9-dnsutils) ;;   # real catalog producers for tests/catz-*.sh, xfr-peers
+    peers)   pkgs+=(bind9 bind9-dnsutils knot knot-dnsutils python3-dnspython) ;;   # DNS peers for interop tests
     *) echo "setup.sh: unknown part '$w'" >&2; exit 64 ;;
   esac
 done

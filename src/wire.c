@@ -408,3 +408,129 @@ wire_class_name(uint16_t qclass, char *buf, size_t len)
 		return buf;
 	}
 }
+
+void
+wire_wr_init(struct wire_wr *w, void *buf, size_t cap, size_t pos)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->pos = pos;
+	w->err = pos > cap;
+}
+
+void
+wire_put_bytes(struct wire_wr *w, const void *p, size_t n)
+{
+	if (w->err || n > w->cap - w->pos) {
+		w->err = 1;
+		return;
+	}
+	if (n > 0)
+		memcpy(w->buf + w->pos, p, n);
+	w->pos += n;
+}
+
+void
+wire_put_u8(struct wire_wr *w, uint8_t v)
+{
+	wire_put_bytes(w, &v, 1);
+}
+
+void
+wire_put_u16(struct wire_wr *w, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	wire_put_bytes(w, b, 2);
+}
+
+void
+wire_put_u32(struct wire_wr *w, uint32_t v)
+{
+	wire_put_u16(w, (uint16_t)(v >> 16));
+	wire_put_u16(w, (uint16_t)v);
+}
+
+void
+wire_put_u48(struct wire_wr *w, uint64_t v)
+{
+	wire_put_u16(w, (uint16_t)(v >> 32));
+	wire_put_u32(w, (uint32_t)v);
+}
+
+uint64_t
+wire_get_u48(struct wire_cur *c)
+{
+	uint64_t hi = wire_get_u16(c);
+
+	return hi << 32 | wire_get_u32(c);
+}
+
+/* Read a TSIG record's rdata (rr already read) into t. Returns 0, or -1 when it is malformed. */
+static int
+wire_tsig_rdata(const struct wire_cur *msg, const struct wire_rr *rr, struct wire_tsig *t)
+{
+	struct wire_cur c = *msg;   /* names in the rdata may point back into the message */
+
+	c.pos = (size_t)(rr->rdata - msg->buf);
+	c.len = c.pos + rr->rdlen;
+	t->alg_len = wire_get_name(&c, t->alg, 1);
+	t->time = wire_get_u48(&c);
+	t->fudge = wire_get_u16(&c);
+	t->mac_len = wire_get_u16(&c);
+	t->mac = c.err ? NULL : c.buf + c.pos;
+	wire_skip(&c, t->mac_len);
+	t->orig_id = wire_get_u16(&c);
+	t->error = wire_get_u16(&c);
+	t->other_len = wire_get_u16(&c);
+	t->other = c.err ? NULL : c.buf + c.pos;
+	wire_skip(&c, t->other_len);
+	return c.err || c.pos != c.len ? -1 : 0;
+}
+
+int
+wire_get_tsig(const uint8_t *buf, size_t len, struct wire_tsig *t)
+{
+	struct wire_cur c;
+	uint16_t qd, an, ns, ar;
+	unsigned i, total;
+	int found = 0;
+
+	memset(t, 0, sizeof *t);
+	wire_cur_init(&c, buf, len);
+	wire_skip(&c, 4);
+	qd = wire_get_u16(&c);
+	an = wire_get_u16(&c);
+	ns = wire_get_u16(&c);
+	ar = wire_get_u16(&c);
+	for (i = 0; i < qd && !c.err; i++) {
+		uint8_t name[WIRE_NAME_MAX];
+
+		wire_get_name(&c, name, 1);
+		wire_skip(&c, 4);
+	}
+	total = (unsigned)an + ns + ar;
+	for (i = 0; i < total && !c.err; i++) {
+		size_t start = c.pos;
+		struct wire_rr rr;
+
+		if (wire_get_rr(&c, &rr) != 0)
+			break;
+		if (rr.type != WIRE_TYPE_TSIG)
+			continue;
+		/* RFC 8945 §5.2: only one, and it is the last record of the additional section */
+		if (found || i != total - 1 || ar == 0)
+			return -1;
+		found = 1;
+		t->offset = start;
+		memcpy(t->key, rr.name, rr.name_len);
+		t->key_len = rr.name_len;
+		t->rrclass = rr.rrclass;
+		t->ttl = rr.ttl;
+		if (rr.rrclass != 255 || rr.ttl != 0 || wire_tsig_rdata(&c, &rr, t) != 0)
+			return -1;
+	}
+	if (c.err || c.pos != c.len)
+		return -1;
+	return found;
+}

@@ -24,6 +24,7 @@ enum {
 enum {
 	WIRE_RCODE_NOERROR = 0, WIRE_RCODE_FORMERR = 1, WIRE_RCODE_SERVFAIL = 2,
 	WIRE_RCODE_NXDOMAIN = 3, WIRE_RCODE_NOTIMP = 4, WIRE_RCODE_REFUSED = 5,
+	WIRE_RCODE_NOTAUTH = 9,
 };
 enum {
 	WIRE_TYPE_SOA = 6, WIRE_TYPE_OPT = 41, WIRE_TYPE_TSIG = 250,
@@ -120,5 +121,48 @@ const char *wire_class_name(uint16_t qclass, char *buf, size_t len);
 
 /* Presentation text needs this much room for any name. */
 #define WIRE_NAME_TEXT_MAX (WIRE_NAME_MAX * 4 + 2)
+
+/* A writer into a caller's buffer with a sticky overflow error (TSIG records, transfer queries). */
+struct wire_wr {
+	uint8_t *buf;
+	size_t cap;
+	size_t pos;
+	int err;
+};
+
+/* Start writing at offset pos of buf (cap octets in all). */
+void wire_wr_init(struct wire_wr *w, void *buf, size_t cap, size_t pos);
+void wire_put_u8(struct wire_wr *w, uint8_t v);
+void wire_put_u16(struct wire_wr *w, uint16_t v);
+void wire_put_u32(struct wire_wr *w, uint32_t v);
+/* The low 48 bits of v, most significant first (TSIG's time). */
+void wire_put_u48(struct wire_wr *w, uint64_t v);
+void wire_put_bytes(struct wire_wr *w, const void *p, size_t n);
+/* Read a 48-bit number. */
+uint64_t wire_get_u48(struct wire_cur *c);
+
+/* A message's TSIG record (RFC 8945 §4.2); mac and other point into the message. */
+struct wire_tsig {
+	size_t offset;                  /* where the record starts: the message without it is buf[0..offset) */
+	uint8_t key[WIRE_NAME_MAX];     /* the owner (key) name, uncompressed, case as received */
+	size_t key_len;
+	uint8_t alg[WIRE_NAME_MAX];     /* the algorithm name, uncompressed, case as received */
+	size_t alg_len;
+	uint16_t rrclass;
+	uint32_t ttl;
+	uint64_t time;                  /* seconds since the epoch, 48 bits */
+	uint16_t fudge;
+	uint16_t mac_len;
+	const uint8_t *mac;
+	uint16_t orig_id;
+	uint16_t error;
+	uint16_t other_len;
+	const uint8_t *other;
+};
+
+/* Find the TSIG record of a message. Returns 1 and fills t when there is one; 0 when there is none;
+ * -1 when the message is unparsable, a TSIG is not the last additional record, there are several,
+ * its class is not ANY, its TTL not 0, or its rdata is malformed. */
+int wire_get_tsig(const uint8_t *buf, size_t len, struct wire_tsig *t);
 
 #endif
