@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The algorithm names as they appear in TSIG records (§6), uncompressed, and in configuration. */
 static const struct {
@@ -727,4 +728,46 @@ tsig_sign_next(struct tsig_ctx *t, uint8_t *msg, size_t len, size_t cap, uint64_
 	t->mac_len = (uint16_t)maclen;
 	t->signed_messages++;
 	return restart_run(t) == 0 ? out : 0;
+}
+
+size_t
+tsig_hook_sign(void *key, uint8_t *buf, size_t len, size_t cap, void **vctx)
+{
+	struct tsig_ctx *t = tsig_ctx_new(key);
+	size_t n;
+
+	*vctx = NULL;
+	if (t == NULL)
+		return 0;
+	if ((n = tsig_sign_request(t, buf, len, cap, (uint64_t)time(NULL))) == 0) {
+		tsig_ctx_free(t);
+		return 0;
+	}
+	*vctx = t;
+	return n;
+}
+
+int
+tsig_hook_verify(void *vctx, const uint8_t *msg, size_t len, int last, char *why, size_t whylen)
+{
+	struct tsig_ctx *t = vctx;
+	enum tsig_status s = tsig_verify_next(t, msg, len, (uint64_t)time(NULL));
+	char eb[24];
+
+	if (s == TSIG_OK && last)
+		s = tsig_verify_end(t);
+	if (s == TSIG_OK)
+		return 0;
+	if (s == TSIG_PEER_ERROR)
+		snprintf(why, whylen, "TSIG: the peer answered %s",
+		    tsig_error_name(tsig_ctx_peer_error(t), eb, sizeof eb));
+	else
+		snprintf(why, whylen, "TSIG: %s (message %u)", tsig_status_name(s), t->messages);
+	return -1;
+}
+
+void
+tsig_hook_free(void *vctx)
+{
+	tsig_ctx_free(vctx);
 }

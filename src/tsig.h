@@ -113,4 +113,12 @@ struct tsig_ctx *tsig_ctx_for_reply(const struct tsig_req *r);
  * Returns the new length (len when unsigned), 0 when it does not fit or the crypto failed. */
 size_t tsig_sign_next(struct tsig_ctx *t, uint8_t *msg, size_t len, size_t cap, uint64_t now, int sign);
 
+/* ---- Hooks with the signatures of xfr's struct xfr_tsig (key: a const struct tsig_key *), at the clock's
+ * time: { tsig_hook_sign, tsig_hook_verify, tsig_hook_free, &key }. ---- */
+/* Sign the query; *vctx receives the context verifying its answer. Returns the new length, 0 on failure. */
+size_t tsig_hook_sign(void *key, uint8_t *buf, size_t len, size_t cap, void **vctx);
+/* Verify the next answer message (last: it ends the answer). Returns 0, or -1 with why filled. */
+int tsig_hook_verify(void *vctx, const uint8_t *msg, size_t len, int last, char *why, size_t whylen);
+void tsig_hook_free(void *vctx);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "tsig.h"
@@ -656,6 +657,39 @@ START_TEST(multi_message)
 }
 END_TEST
 
+/* The xfr hooks: sign a query, verify a two-message answer at the clock's time; a bad one says why. */
+START_TEST(hooks)
+{
+	struct tsig_key k;
+	uint8_t q[BUFSZ], a[2][512];
+	size_t ql, al[2];
+	void *vctx;
+	struct tsig_req sr;
+	struct tsig_ctx *srv;
+	char why[128];
+	int i;
+
+	key(&k, "catkey.", HMAC_SHA256, secret_a);
+	ql = tsig_hook_sign(&k, q, request(q, sizeof q, 0x4242), sizeof q, &vctx);
+	ck_assert_uint_gt(ql, 0);
+	ck_assert_ptr_nonnull(vctx);
+	ck_assert_int_eq(tsig_verify_request(&k, 1, q, ql, (uint64_t)time(NULL), &sr), TSIG_OK);
+	srv = tsig_ctx_for_reply(&sr);
+	for (i = 0; i < 2; i++)
+		al[i] = tsig_sign_next(srv, a[i], answer_msg(a[i], sizeof a[i], (unsigned)i), sizeof a[i],
+		    (uint64_t)time(NULL), i == 1);
+	tsig_ctx_free(srv);
+	ck_assert_int_eq(tsig_hook_verify(vctx, a[0], al[0], 0, why, sizeof why), 0);
+	ck_assert_int_eq(tsig_hook_verify(vctx, a[1], al[1], 1, why, sizeof why), 0);
+	tsig_hook_free(vctx);
+	/* an answer to another request (another MAC) */
+	ql = tsig_hook_sign(&k, q, request(q, sizeof q, 0x4243), sizeof q, &vctx);
+	ck_assert_int_eq(tsig_hook_verify(vctx, a[0], al[0], 0, why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "bad signature"));
+	tsig_hook_free(vctx);
+}
+END_TEST
+
 START_TEST(keys_from_text)
 {
 	struct tsig_key k;
@@ -723,6 +757,7 @@ main(void)
 	tcase_add_test(tc, fudge_boundary);
 	tcase_add_test(tc, bad_key_and_sig);
 	tcase_add_test(tc, multi_message);
+	tcase_add_test(tc, hooks);
 	tcase_add_test(tc, keys_from_text);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
