@@ -107,8 +107,8 @@ start_peer(enum peer p)
 		    "zone \"example.com\" {\n type primary;\n file \"%s/example.com.zone\";\n};\n",
 		    r->dir, r->dir, r->dir, r->port, SECRET, r->dir);
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "%s/start %s %s %u %s/%s.log 300", peers_dir(), peer_name[p], path, r->port,
-	    r->dir, peer_name[p]);
+	snprintf(cmd, sizeof cmd, "%s/start %s %s %u %s/%s.log 300 example.com", peers_dir(), peer_name[p], path,
+	    r->port, r->dir, peer_name[p]);
 	if ((pp = popen(cmd, "r")) == NULL) {
 		perror("popen");
 		exit(1);
