@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/util.h>
 
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "netaddr.h"
 #include "replay.h"
+#include "tsig.h"
 #include "version.h"
 #include "wire.h"
 
@@ -27,6 +29,7 @@ struct opts {
 	const char *hex, *file, *config, *source;
 	int kind;              /* -1: message read, not built */
 	const char *zone;
+	const char *tsig, *tsig_file;   /* --tsig [ALG:]NAME:SECRET, --tsig-file FILE */
 };
 
 static void
@@ -55,6 +58,10 @@ usage(FILE *f)
 	    "  --config-file F    with --explain: the agent's configuration (allow_notify, the PowerShell\n"
 	    "                     command line it would start)\n"
 	    "  --source IP        with --explain: the sender's address for allow_notify (default 127.0.0.1)\n"
+	    "  --tsig [ALG:]NAME:SECRET  sign the request with this TSIG key (ALG default hmac-sha256, SECRET\n"
+	    "                     base64) and verify the reply; a reply that does not verify is a failure\n"
+	    "  --tsig-file FILE   the same with the key from FILE: a [tsigkey:NAME] section (algorithm,\n"
+	    "                     secret) or BIND's key \"NAME\" { algorithm ...; secret \"...\"; };\n"
 	    "  --version, --help\n"
 	    "\n"
 	    "examples:\n"
@@ -62,7 +69,8 @@ usage(FILE *f)
 	    "  msdns-agent-replay --tcp --server 192.0.2.10 notify example.com\n"
 	    "  msdns-agent-replay --id 0x1234 --explain --config-file msdns-agent.conf delete example.com\n"
 	    "  msdns-agent-replay --hex 735d70000001000000000000076578616d706c6503636f6d00ff02ff00\n"
-	    "  msdns-agent-replay --repeat 20 notify example.com\n",
+	    "  msdns-agent-replay --repeat 20 notify example.com\n"
+	    "  msdns-agent-replay --tsig hmac-sha256:catkey.:c2VjcmV0...= notify example.com\n",
 	    REPEAT_MAX);
 }
 
@@ -253,6 +261,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->config = argv[++i];
 		} else if (strcmp(a, "--source") == 0 && has_val) {
 			o->source = argv[++i];
+		} else if (strcmp(a, "--tsig") == 0 && has_val) {
+			o->tsig = argv[++i];
+		} else if (strcmp(a, "--tsig-file") == 0 && has_val) {
+			o->tsig_file = argv[++i];
 		} else if (strcmp(a, "-") == 0) {
 			o->file = "-";
 		} else if (a[0] == '-' && a[1] != '\0') {
@@ -278,7 +290,59 @@ parse_args(int argc, char **argv, struct opts *o)
 		return usage_error("%s", "give exactly one of: create|delete|notify ZONE, --hex, --file, -");
 	if (o->kind >= 0 && o->zone == NULL)
 		return usage_error("%s", "missing ZONE");
+	if (o->tsig && o->tsig_file)
+		return usage_error("%s", "give one of --tsig and --tsig-file");
 	return 0;
+}
+
+/* The key of --tsig or --tsig-file into k. Returns 0, or REPLAY_USAGE after saying why (never the secret). */
+static int
+load_key(const struct opts *o, struct tsig_key *k)
+{
+	char err[256], text[8192];
+	size_t n;
+	FILE *f;
+
+	if (o->tsig) {
+		if (tsig_key_from_spec(k, o->tsig, err, sizeof err) != 0)
+			return usage_error("--tsig: %s", err);
+		return 0;
+	}
+	if ((f = fopen(o->tsig_file, "rb")) == NULL) {
+		fprintf(stderr, "msdns-agent-replay: --tsig-file %s: %s\n", o->tsig_file, strerror(errno));
+		return REPLAY_USAGE;
+	}
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (tsig_key_from_file_text(k, text, err, sizeof err) != 0) {
+		memset(text, 0, sizeof text);
+		fprintf(stderr, "msdns-agent-replay: --tsig-file %s: %s\n", o->tsig_file, err);
+		return REPLAY_USAGE;
+	}
+	memset(text, 0, sizeof text);
+	return 0;
+}
+
+/* Say whether the reply to a signed request verifies; returns its status. */
+static enum tsig_status
+check_reply_tsig(struct tsig_ctx *t, const uint8_t *reply, size_t len, int print)
+{
+	enum tsig_status s = tsig_verify_next(t, reply, len, (uint64_t)time(NULL));
+	char eb[24];
+
+	if (s == TSIG_OK)
+		s = tsig_verify_end(t);
+	if (print) {
+		if (s == TSIG_PEER_ERROR)
+			printf(";; TSIG: the server answered %s\n",
+			    tsig_error_name(tsig_ctx_peer_error(t), eb, sizeof eb));
+		else if (s == TSIG_UNSIGNED)
+			printf(";; TSIG: unsigned reply\n");
+		else
+			printf(";; TSIG: %s\n", tsig_status_name(s));
+	}
+	return s;
 }
 
 static void
@@ -293,8 +357,10 @@ summarise(long sent, long ok, long bad, long none, uint64_t tmin, uint64_t tmax,
 int
 main(int argc, char **argv)
 {
-	static uint8_t msg[REPLAY_MSG_MAX], reply[REPLAY_MSG_MAX];
+	static uint8_t msg[REPLAY_MSG_MAX], reply[REPLAY_MSG_MAX], sent[REPLAY_MSG_MAX];
 	static struct config cfg;
+	static struct tsig_key key;
+	int signing = 0;
 	struct opts o;
 	struct netaddr server, src;
 	struct sockaddr_storage ss;
@@ -308,6 +374,11 @@ main(int argc, char **argv)
 		return catalog_replay_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
+	if (o.tsig || o.tsig_file) {
+		if ((rc = load_key(&o, &key)) != 0)
+			return rc;
+		signing = 1;
+	}
 	compat_init();
 	evutil_secure_rng_init();
 	id_fixed = o.id >= 0;
@@ -330,6 +401,17 @@ main(int argc, char **argv)
 			return usage_error("--source '%s' is not an IP address", o.source);
 		if (o.config && config_load(&cfg, o.config, stderr) + config_validate(&cfg, o.config, stderr) > 0)
 			return REPLAY_USAGE;
+		if (signing) {   /* explain the message as it would be sent: signed now */
+			struct tsig_ctx *t = tsig_ctx_new(&key);
+			size_t sl2 = t ? tsig_sign_request(t, msg, len, sizeof msg, (uint64_t)time(NULL)) : 0;
+
+			tsig_ctx_free(t);
+			if (sl2 == 0) {
+				fprintf(stderr, "msdns-agent-replay: cannot sign the message\n");
+				return REPLAY_USAGE;
+			}
+			len = sl2;
+		}
 		return replay_explain(stdout, o.config ? &cfg : NULL, msg, len, &src);
 	}
 	if (netaddr_parse_ip(o.server, &server) != 0)
@@ -341,6 +423,8 @@ main(int argc, char **argv)
 		long n;
 		const char *why;
 		char at[NETADDR_TEXT_MAX];
+		struct tsig_ctx *tctx = NULL;
+		size_t slen = len;
 
 		if (i > 0 && !id_fixed && o.kind >= 0) {   /* a fresh id per message, as Designate does */
 			uint16_t r;
@@ -348,8 +432,21 @@ main(int argc, char **argv)
 			evutil_secure_rng_get_bytes(&r, sizeof r);
 			len = replay_build((enum replay_kind)o.kind, o.zone, r, o.edns, o.rd, msg, sizeof msg, &err);
 		}
-		n = exchange(&o, &ss, sl, msg, len, reply, &err);
+		memcpy(sent, msg, len);
+		if (signing) {   /* signed at send time, so that --repeat stays within the fudge */
+			tctx = tsig_ctx_new(&key);
+			if (tctx == NULL || (slen = tsig_sign_request(tctx, sent, len, sizeof sent,
+			    (uint64_t)time(NULL))) == 0) {
+				fprintf(stderr, "msdns-agent-replay: cannot sign the message (%s)\n",
+				    tctx ? "too long" : "algorithm unavailable");
+				tsig_ctx_free(tctx);
+				return REPLAY_USAGE;
+			}
+		}
+		n = exchange(&o, &ss, sl, sent, slen, reply, &err);
 		dt = compat_monotonic_ms() - t0;
+		if (n <= 0)
+			tsig_ctx_free(tctx);
 		if (n < 0) {
 			fprintf(stderr, "msdns-agent-replay: %s (%s): %s\n", netaddr_text(&server, at, sizeof at),
 			    o.tcp ? "tcp" : "udp", err);
@@ -365,9 +462,20 @@ main(int argc, char **argv)
 			worst = worst == REPLAY_BAD_REPLY ? worst : REPLAY_NO_REPLY;
 			continue;
 		}
-		rc = replay_verdict(msg, len, reply, (size_t)n, &why);
-		if (o.repeat == 1) {
+		rc = replay_verdict(sent, slen, reply, (size_t)n, &why);
+		if (o.repeat == 1)
 			replay_print(stdout, reply, (size_t)n);
+		if (tctx != NULL) {
+			enum tsig_status ts = check_reply_tsig(tctx, reply, (size_t)n, o.repeat == 1);
+
+			tsig_ctx_free(tctx);
+			if (ts != TSIG_OK && rc == REPLAY_OK) {
+				rc = REPLAY_BAD_REPLY;
+				why = ts == TSIG_UNSIGNED ? "the request was signed but the reply is not" :
+				    "the reply's TSIG does not verify";
+			}
+		}
+		if (o.repeat == 1) {
 			printf(";; Query time: %llu msec\n;; SERVER: %s (%s)\n", (unsigned long long)dt,
 			    netaddr_text(&server, at, sizeof at), o.tcp ? "TCP" : "UDP");
 			printf(";; VERDICT: %s%s%s\n", rc == REPLAY_OK ? "success (AA, NOERROR)" : "failure",

@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "msdns.h"
+#include "tsig.h"
 #include "wire.h"
 
 size_t
@@ -131,6 +132,23 @@ print_hex(FILE *f, const uint8_t *msg, size_t len)
 	fputc('\n', f);
 }
 
+/* The TSIG record decoded, as dig's TSIG PSEUDOSECTION (the MAC by its size only). */
+static void
+print_tsig(FILE *f, const uint8_t *msg, size_t len)
+{
+	struct wire_tsig t;
+	char key[WIRE_NAME_TEXT_MAX], alg[WIRE_NAME_TEXT_MAX], eb[24];
+
+	if (wire_get_tsig(msg, len, &t) != 1) {
+		fprintf(f, "\n;; TSIG PSEUDOSECTION: malformed (not the last record, several, or bad fields)\n");
+		return;
+	}
+	fprintf(f, "\n;; TSIG PSEUDOSECTION:\n; key %s algorithm %s time %llu fudge %u mac %u octets original id %u "
+	    "error %s other %u octets\n", wire_name_to_text(t.key, t.key_len, key, sizeof key),
+	    wire_name_to_text(t.alg, t.alg_len, alg, sizeof alg), (unsigned long long)t.time, t.fudge, t.mac_len,
+	    t.orig_id, tsig_error_name(t.error, eb, sizeof eb), t.other_len);
+}
+
 void
 replay_print(FILE *f, const uint8_t *msg, size_t len)
 {
@@ -156,7 +174,7 @@ replay_print(FILE *f, const uint8_t *msg, size_t len)
 		    (m.opt_flags & 0x8000) ? " do" : "", m.opt_payload);
 	}
 	if (m.has_tsig)
-		fprintf(f, "\n;; TSIG: the message is signed (the agent drops signed messages)\n");
+		print_tsig(f, msg, len);
 	fprintf(f, "\n;; QUESTION SECTION:\n");
 	for (i = 0; i < m.nq; i++) {
 		wire_name_to_text(m.q[i].name, m.q[i].name_len, name, sizeof name);

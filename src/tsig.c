@@ -247,6 +247,141 @@ tsig_key_from_spec(struct tsig_key *k, const char *spec, char *err, size_t errle
 	return r;
 }
 
+/* Copy the next token of a BIND key clause at *p into out: a quoted string, one of { } ;, or a word. Returns
+ * 0, or -1 at the end of the text or when the token is too long. */
+static int
+bind_token(const char **p, char *out, size_t outlen)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	for (;;) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
+			while (*s && *s != '\n')
+				s++;
+			continue;
+		}
+		break;
+	}
+	if (*s == '\0')
+		return -1;
+	if (*s == '"') {
+		for (s++; *s && *s != '"'; s++) {
+			if (n + 1 >= outlen)
+				return -1;
+			out[n++] = *s;
+		}
+		if (*s == '"')
+			s++;
+	} else if (strchr("{};", *s)) {
+		out[n++] = *s++;
+	} else {
+		while (*s && !isspace((unsigned char)*s) && !strchr("{};\"", *s)) {
+			if (n + 1 >= outlen)
+				return -1;
+			out[n++] = *s++;
+		}
+	}
+	out[n] = '\0';
+	*p = s;
+	return 0;
+}
+
+/* The key in BIND's key "NAME" { algorithm ALG; secret "B64"; }; at text. */
+static int
+key_from_bind(struct tsig_key *k, const char *text, char *err, size_t errlen)
+{
+	char tok[1024], name[WIRE_NAME_TEXT_MAX] = "", alg[64] = "", secret[1024] = "";
+	const char *p = text;
+	int r;
+
+	while (bind_token(&p, tok, sizeof tok) == 0 && strcmp(tok, "key") != 0)
+		;
+	if (bind_token(&p, name, sizeof name) != 0 || bind_token(&p, tok, sizeof tok) != 0 || strcmp(tok, "{") != 0) {
+		snprintf(err, errlen, "expected key \"NAME\" { ... }");
+		return -1;
+	}
+	while (bind_token(&p, tok, sizeof tok) == 0 && strcmp(tok, "}") != 0) {
+		char *dst = strcmp(tok, "algorithm") == 0 ? alg : strcmp(tok, "secret") == 0 ? secret : NULL;
+		size_t dlen = dst == alg ? sizeof alg : sizeof secret;
+
+		if (dst == NULL || bind_token(&p, dst, dlen) != 0 || bind_token(&p, tok, sizeof tok) != 0 ||
+		    strcmp(tok, ";") != 0) {
+			snprintf(err, errlen, "key clause: expected algorithm ALG; and secret \"BASE64\";");
+			memset(secret, 0, sizeof secret);
+			return -1;
+		}
+	}
+	r = tsig_key_init(k, name, alg[0] ? alg : "hmac-md5", secret, err, errlen);
+	memset(secret, 0, sizeof secret);
+	memset(tok, 0, sizeof tok);
+	return r;
+}
+
+/* The key in an INI section [tsigkey:NAME] with algorithm = and secret = lines. */
+static int
+key_from_ini(struct tsig_key *k, const char *section, char *err, size_t errlen)
+{
+	char name[WIRE_NAME_TEXT_MAX], alg[64] = "hmac-sha256", secret[1024] = "", line[1200];
+	const char *p = section + strlen("[tsigkey:"), *e = strchr(p, ']');
+	int r;
+
+	if (e == NULL || (size_t)(e - p) >= sizeof name || e == p) {
+		snprintf(err, errlen, "expected [tsigkey:NAME]");
+		return -1;
+	}
+	memcpy(name, p, (size_t)(e - p));
+	name[e - p] = '\0';
+	p = strchr(e, '\n');
+	while (p != NULL && *p) {
+		const char *end = strchr(++p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *eq, *key, *val, *t;
+
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = end;
+		for (key = line; isspace((unsigned char)*key); key++)
+			;
+		if (*key == '[')
+			break;   /* the next section */
+		if (*key == '#' || *key == ';' || (eq = strchr(key, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		for (t = eq; t > key && isspace((unsigned char)t[-1]); t--)
+			t[-1] = '\0';
+		for (val = eq + 1; isspace((unsigned char)*val); val++)
+			;
+		for (t = val + strlen(val); t > val && isspace((unsigned char)t[-1]); t--)
+			t[-1] = '\0';
+		if (strcmp(key, "algorithm") == 0)
+			snprintf(alg, sizeof alg, "%s", val);
+		else if (strcmp(key, "secret") == 0)
+			snprintf(secret, sizeof secret, "%s", val);
+	}
+	r = tsig_key_init(k, name, alg, secret, err, errlen);
+	memset(secret, 0, sizeof secret);
+	memset(line, 0, sizeof line);
+	return r;
+}
+
+int
+tsig_key_from_file_text(struct tsig_key *k, const char *text, char *err, size_t errlen)
+{
+	const char *sec = strstr(text, "[tsigkey:");
+
+	if (sec != NULL)
+		return key_from_ini(k, sec, err, errlen);
+	if (strstr(text, "key") != NULL && strchr(text, '{') != NULL)
+		return key_from_bind(k, text, err, errlen);
+	snprintf(err, errlen, "no [tsigkey:NAME] section and no key \"NAME\" { } clause");
+	return -1;
+}
+
 char *
 tsig_key_name(const struct tsig_key *k, char *out, size_t outlen)
 {

@@ -57,6 +57,10 @@ int tsig_key_init(struct tsig_key *k, const char *name, const char *alg, const c
     size_t errlen);
 /* Fill k from dig's -y form "[alg:]name:secret" (alg defaults to hmac-sha256). As tsig_key_init. */
 int tsig_key_from_spec(struct tsig_key *k, const char *spec, char *err, size_t errlen);
+/* Fill k from the first key in a key file's text: an INI section [tsigkey:NAME] with algorithm = and
+ * secret = lines, or BIND's key "NAME" { algorithm ALG; secret "BASE64"; }; (as tsig-keygen prints it).
+ * As tsig_key_init. */
+int tsig_key_from_file_text(struct tsig_key *k, const char *text, char *err, size_t errlen);
 /* The key's name as text with a trailing dot, into out (WIRE_NAME_TEXT_MAX is enough). Returns out. */
 char *tsig_key_name(const struct tsig_key *k, char *out, size_t outlen);
 

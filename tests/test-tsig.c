@@ -738,6 +738,26 @@ START_TEST(keys_from_text)
 	    0);
 	ck_assert_int_eq(k.alg, HMAC_SHA256);
 	ck_assert_int_eq(tsig_key_from_spec(&k, "catkey", err, sizeof err), -1);
+
+	/* key files: BIND's clause (tsig-keygen's output) and our INI section */
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "# made by tsig-keygen\nkey \"CatKey.\" {\n\talgorithm hmac-sha512;\n"
+	    "\tsecret \"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\";\n};\n", err, sizeof err), 0);
+	ck_assert_int_eq(k.alg, HMAC_SHA512);
+	ck_assert_mem_eq(k.name, "\006catkey\000", 8);
+	ck_assert_uint_eq(k.secret_len, 32);
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "[DEFAULT]\ndebug = true\n[tsigkey:cat.example.]\n"
+	    "algorithm = hmac-sha1\nsecret = c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\n[service:agent]\n"
+	    "secret = other\n", err, sizeof err), 0);
+	ck_assert_int_eq(k.alg, HMAC_SHA1);
+	ck_assert_mem_eq(k.name, "\003cat\007example\000", 13);
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "key \"x\" { algorithm hmac-sha256; secret \"c2hvcnQ=\"; };",
+	    err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "at least 16"));
+	ck_assert_ptr_null(strstr(err, "c2hvcnQ"));
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "key \"x\" { algorithm hmac-sha256 secret; };", err, sizeof err),
+	    -1);
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "nothing here", err, sizeof err), -1);
+	ck_assert_int_eq(tsig_key_from_file_text(&k, "[tsigkey:k.]\nalgorithm = hmac-sha256\n", err, sizeof err), -1);
 }
 END_TEST
 
