@@ -1,5 +1,6 @@
 /* TSIG with real peers: signed multi-message AXFRs from knotd and named verify (our own read loop and xfr's
- * client), a tampered message in the middle fails; the peers started on 127.0.0.1 free ports by tests/peers/. */
+ * client), a tampered message in the middle fails; the replay tool's signed NOTIFY is accepted by both and their
+ * signed replies verify. The peers run on 127.0.0.1 free ports, started and stopped by tests/peers/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,10 @@ start_peer(enum peer p)
 		    "key:\n  - id: catkey.\n    algorithm: hmac-sha256\n    secret: %s\n"
 		    "acl:\n  - id: xfr\n    key: catkey.\n    action: transfer\n"
 		    "template:\n  - id: default\n    storage: %s\n"
-		    "zone:\n  - domain: example.com\n    file: example.com.zone\n    acl: xfr\n",
+		    "remote:\n  - id: nowhere\n    address: 127.0.0.2@9\n"
+		    "acl:\n  - id: notify\n    key: catkey.\n    action: notify\n"
+		    "zone:\n  - domain: example.com\n    file: example.com.zone\n    acl: xfr\n"
+		    "  - domain: notify.test\n    master: nowhere\n    acl: notify\n",
 		    r->dir, r->port, r->dir, SECRET, r->dir);
 	else
 		fprintf(f, "options {\n directory \"%s\";\n pid-file \"%s/named.pid\";\n"
@@ -104,8 +108,10 @@ start_peer(enum peer p)
 		    " recursion no;\n notify no;\n allow-transfer { key catkey.; };\n};\n"
 		    "controls { };\n"
 		    "key \"catkey.\" {\n algorithm hmac-sha256;\n secret \"%s\";\n};\n"
-		    "zone \"example.com\" {\n type primary;\n file \"%s/example.com.zone\";\n};\n",
-		    r->dir, r->dir, r->dir, r->port, SECRET, r->dir);
+		    "zone \"example.com\" {\n type primary;\n file \"%s/example.com.zone\";\n};\n"
+		    "zone \"notify.test\" {\n type secondary;\n primaries { 127.0.0.2 port 9; };\n"
+		    " allow-notify { key catkey.; };\n file \"%s/notify.test.zone\";\n};\n",
+		    r->dir, r->dir, r->dir, r->port, SECRET, r->dir, r->dir);
 	fclose(f);
 	snprintf(cmd, sizeof cmd, "%s/start %s %s %u %s/%s.log 300 example.com", peers_dir(), peer_name[p], path,
 	    r->port, r->dir, peer_name[p]);
@@ -341,6 +347,57 @@ START_TEST(client_verifies)
 }
 END_TEST
 
+/* Run the replay tool with args against peer p; its output into out. Returns its exit status. */
+static int
+replay(enum peer p, const char *args, char *out, size_t outlen)
+{
+	char cmd[2048];
+	size_t n;
+	FILE *pp;
+
+	snprintf(cmd, sizeof cmd, "'%s' --port %u --timeout 5 %s 2>&1", tu_program("MSDNS_REPLAY"), peers[p].port, args);
+	pp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(pp);
+	n = fread(out, 1, outlen - 1, pp);
+	out[n] = '\0';
+	return WEXITSTATUS(pclose(pp));
+}
+
+/* Our replay tool's signed NOTIFY is accepted by the peer (it verified our TSIG: NOERROR, not NOTAUTH), and the
+ * peer's signed reply verifies; with a wrong secret the peer answers BADSIG, and the verdict fails. */
+START_TEST(replay_notify)
+{
+	enum peer p = (enum peer)_i;
+	char out[8192], args[512], *keyfile, *dir;
+
+	if (peers[p].pid <= 0)
+		return;
+	replay(p, "--tsig hmac-sha256:catkey.:" SECRET " notify notify.test", out, sizeof out);
+	ck_assert_msg(strstr(out, "status: NOERROR") && strstr(out, ";; TSIG: ok"), "%s: %s", peer_name[p], out);
+	ck_assert_msg(replay(p, "--tcp --tsig catkey:" SECRET " notify notify.test", out, sizeof out) != 2, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "status: NOERROR") && strstr(out, ";; TSIG: ok"), "%s: %s", peer_name[p], out);
+	/* the key from BIND's key clause, as tsig-keygen prints it */
+	dir = tu_tmpdir("tsig-key");
+	keyfile = tu_write_file(dir, "catkey.key", "key \"catkey.\" {\n\talgorithm hmac-sha256;\n\tsecret \"" SECRET
+	    "\";\n};\n");
+	snprintf(args, sizeof args, "--tsig-file '%s' notify notify.test", keyfile);
+	replay(p, args, out, sizeof out);
+	ck_assert_msg(strstr(out, "status: NOERROR") && strstr(out, ";; TSIG: ok"), "%s: %s", peer_name[p], out);
+	free(keyfile);
+	free(dir);
+	/* a wrong secret */
+	ck_assert_int_eq(replay(p, "--tsig hmac-sha256:catkey.:" WRONG " notify notify.test", out, sizeof out), 1);
+	ck_assert_msg(strstr(out, "status: NOTAUTH") && strstr(out, ";; TSIG: the server answered BADSIG"), "%s: %s",
+	    peer_name[p], out);
+	ck_assert_ptr_nonnull(strstr(out, ";; VERDICT: failure"));
+	/* unsigned: the peer refuses it (allow-notify / acl by key only) */
+	replay(p, "notify notify.test", out, sizeof out);
+	ck_assert_msg(strstr(out, "status: NOERROR") == NULL && strstr(out, ";; TSIG") == NULL, "%s: %s",
+	    peer_name[p], out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -365,6 +422,7 @@ main(void)
 	tcase_add_loop_test(tc, axfr_tampered, 0, NPEERS);
 	tcase_add_loop_test(tc, axfr_wrong_secret, 0, NPEERS);
 	tcase_add_loop_test(tc, client_verifies, 0, NPEERS);
+	tcase_add_loop_test(tc, replay_notify, 0, NPEERS);
 	suite_add_tcase(s, tc);
 	rc = tu_run_suite(s);
 	stop_peers();
