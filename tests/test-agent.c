@@ -1,4 +1,4 @@
-/* Tests of the agent module: every row of PROTOCOL.md §3 through a scripted backend. */
+/* Tests of the agent module: every row of PROTOCOL.md §3 through the test backend. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,64 +7,16 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "testbackend.h"
 #include "testutil.h"
 #include "vectors.h"
 #include "zoneq.h"
-
-/* A backend whose every operation ends with tb.result on the next loop iteration. */
-static struct {
-	enum zoneop_result result;
-	int calls;
-	enum zoneop_kind op;
-	unsigned flags;
-	char zone[256];
-} tb;
-
-struct tb_call {
-	zoneop_done_fn *done;
-	void *arg;
-};
 
 static struct event_base *base;
 static struct config cfg;
 static struct zoneq *q;
 static struct agent *agent;
 static struct backend *backend;
-
-static void
-tb_fire(evutil_socket_t fd, short what, void *p)
-{
-	struct tb_call c = *(struct tb_call *)p;
-
-	(void)fd;
-	(void)what;
-	free(p);
-	c.done(c.arg, tb.result, NULL, 0);
-}
-
-static int
-tb_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg)
-{
-	struct tb_call *c = malloc(sizeof *c);
-	static const struct timeval now = { 0, 0 };
-
-	(void)impl;
-	tb.calls++;
-	tb.op = op->kind;
-	tb.flags = op->flags;
-	snprintf(tb.zone, sizeof tb.zone, "%s", op->zone);
-	c->done = done;
-	c->arg = arg;
-	return event_base_once(base, -1, EV_TIMEOUT, tb_fire, c, &now);
-}
-
-static void
-tb_free(void *impl)
-{
-	(void)impl;
-}
-
-static const struct backend_ops tb_ops = { "scripted", tb_start, tb_free };
 
 static void
 setup(void)
@@ -76,10 +28,9 @@ setup(void)
 	cfg.agent.backend_driver = CONFIG_BACKEND_FAKE;
 	netaddr_parse_prefix("0.0.0.0", &cfg.agent.allow_notify[0].addr, &cfg.agent.allow_notify[0].bits);
 	cfg.agent.n_allow_notify = 1;
-	backend = backend_new(&tb_ops, NULL);
+	backend = tb_backend_new(base, TB_AUTO);
 	q = zoneq_new(base, backend, &lim);
 	agent = agent_new(&cfg, q);
-	memset(&tb, 0, sizeof tb);
 }
 
 static void
@@ -148,9 +99,9 @@ START_TEST(golden_vectors)
 	ask(req, rl, v->source, &g);
 	ck_assert_uint_eq(g.len, wl);
 	ck_assert_mem_eq(g.buf, want, wl);
-	ck_assert_int_eq(tb.calls, v->allowed);
+	ck_assert_int_eq((int)tb.n, v->allowed);
 	if (v->allowed)
-		ck_assert_str_eq(tb.zone, "example.com");
+		ck_assert_str_eq(tb_last()->zone, "example.com");
 }
 END_TEST
 
@@ -205,10 +156,10 @@ START_TEST(protocol_table)
 	ck_assert_uint_eq(!!(g.buf[2] & 0x04), r->aa);
 	ck_assert_uint_eq(g.buf[3] & 0x0f, r->rcode);
 	ck_assert_mem_eq(g.buf + 12, req + 12, rl - 12);                       /* question, case kept */
-	ck_assert_int_eq(tb.calls, r->calls);
+	ck_assert_int_eq((int)tb.n, r->calls);
 	if (r->calls) {
-		ck_assert_int_eq(tb.op, r->op);
-		ck_assert_str_eq(tb.zone, "example.com");
+		ck_assert_int_eq(tb_last()->kind, r->op);
+		ck_assert_str_eq(tb_last()->zone, "example.com");
 	}
 }
 END_TEST
@@ -228,7 +179,7 @@ START_TEST(no_reply_cases)
 	req[5] = 0;                                                           /* zero questions */
 	ask(req, 12, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.len, 0);
-	ck_assert_int_eq(tb.calls, 0);
+	ck_assert_int_eq((int)tb.n, 0);
 }
 END_TEST
 
@@ -243,7 +194,7 @@ START_TEST(tsig_signed_no_reply)
 	req[11] = 1;
 	ask(req, rl + sizeof tsig, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.len, 0);
-	ck_assert_int_eq(tb.calls, 0);
+	ck_assert_int_eq((int)tb.n, 0);
 }
 END_TEST
 
@@ -277,8 +228,8 @@ START_TEST(only_first_question_acted_on)
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.len, rl);
 	ck_assert_uint_eq(g.buf[5], 2);
-	ck_assert_int_eq(tb.calls, 1);
-	ck_assert_str_eq(tb.zone, "one.example");
+	ck_assert_int_eq((int)tb.n, 1);
+	ck_assert_str_eq(tb_last()->zone, "one.example");
 }
 END_TEST
 
@@ -297,7 +248,7 @@ START_TEST(hostile_zone_names_refused)
 	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
 	ck_assert_uint_eq(g.buf[3] & 0x0f, 5);
-	ck_assert_int_eq(tb.calls, 0);
+	ck_assert_int_eq((int)tb.n, 0);
 }
 END_TEST
 
@@ -379,7 +330,7 @@ START_TEST(queue_full_servfail)
 	event_base_dispatch(base);
 	ck_assert_int_eq(g1.called, 1);
 	ck_assert_uint_eq(g1.buf[3] & 0x0f, 0);
-	ck_assert_int_eq(tb.calls, 1);
+	ck_assert_int_eq((int)tb.n, 1);
 	ck_assert_uint_eq(zoneq_pending(small), 0);
 	agent_free(a2);
 	zoneq_free(small);
@@ -395,14 +346,14 @@ START_TEST(delete_unmanaged_flag)
 
 	tb.result = ZONEOP_DONE;
 	ask(req, rl, "0.0.0.0", &g);
-	ck_assert_uint_eq(tb.flags, 0);
+	ck_assert_uint_eq(tb_last()->flags, 0);
 	cfg.msdns.delete_unmanaged_zones = 1;
 	ask(req, rl, "0.0.0.0", &g);
-	ck_assert_uint_eq(tb.flags, ZONEOP_F_UNMANAGED);
+	ck_assert_uint_eq(tb_last()->flags, ZONEOP_F_UNMANAGED);
 	rl = query("example.com", FLAGS_CC, 65282, 65280, 0, req);
 	ask(req, rl, "0.0.0.0", &g);
-	ck_assert_int_eq(tb.op, ZONEOP_CREATE);
-	ck_assert_uint_eq(tb.flags, 0);
+	ck_assert_int_eq(tb_last()->kind, ZONEOP_CREATE);
+	ck_assert_uint_eq(tb_last()->flags, 0);
 }
 END_TEST
 

@@ -4,66 +4,12 @@
 
 #include <event2/event.h>
 
+#include "testbackend.h"
 #include "testutil.h"
 #include "zoneq.h"
 
-#define MAX_RUNNING 64
-
-/* A backend the test finishes by hand. */
-struct started {
-	enum zoneop_kind op;
-	char zone[ZONE_NAME_MAX];
-	zoneop_done_fn *done;
-	void *arg;
-	int finished;
-};
-
-static struct started ops[4096];
-static int nops;
 static struct event_base *base;
 static struct backend *backend;
-
-static int refuse_starts;   /* this many starts fail before one works */
-static int start_calls;
-
-static struct zoneop last_op;   /* the last operation started */
-
-static int
-hb_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg)
-{
-	struct started *s;
-
-	(void)impl;
-	start_calls++;
-	if (refuse_starts > 0) {
-		refuse_starts--;
-		return -1;
-	}
-	s = &ops[nops++];
-	s->op = op->kind;
-	snprintf(s->zone, sizeof s->zone, "%s", op->zone);
-	last_op = *op;
-	s->done = done;
-	s->arg = arg;
-	s->finished = 0;
-	return 0;
-}
-
-static void
-hb_free(void *impl)
-{
-	(void)impl;
-}
-
-static const struct backend_ops hb_ops = { "by-hand", hb_start, hb_free };
-
-static void
-finish(int i, enum zoneop_result r)
-{
-	ck_assert(!ops[i].finished);
-	ops[i].finished = 1;
-	ops[i].done(ops[i].arg, r, NULL, 0);
-}
 
 /* Answers received, per request. */
 struct answer {
@@ -122,11 +68,8 @@ static void
 setup(void)
 {
 	base = event_base_new();
-	backend = backend_new(&hb_ops, NULL);
-	nops = 0;
+	backend = tb_backend_new(base, TB_HOLD);
 	answered = 0;
-	refuse_starts = 0;
-	start_calls = 0;
 }
 
 static void
@@ -145,9 +88,9 @@ START_TEST(duplicates_join)
 	memset(a, 0, sizeof a);
 	for (i = 0; i < 50; i++)
 		submit(q, ZONEOP_CREATE, "example.com", &a[i]);
-	ck_assert_int_eq(nops, 1);
+	ck_assert_int_eq((int)tb.n, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 50);
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	for (i = 0; i < 50; i++) {
 		ck_assert_int_eq(a[i].count, 1);
 		ck_assert_int_eq(a[i].r, ZONEOP_DONE);
@@ -167,22 +110,22 @@ START_TEST(order_per_zone)
 	submit(q, ZONEOP_CREATE, "z.example", &c2);   /* after the DELETE: must not join c1 */
 	submit(q, ZONEOP_CREATE, "z.example", &c3);   /* joins c2 */
 	submit(q, ZONEOP_DELETE, "other.example", &other);
-	ck_assert_int_eq(nops, 2);                 /* z's CREATE and other's DELETE run side by side */
-	ck_assert_int_eq(ops[0].op, ZONEOP_CREATE);
-	ck_assert_str_eq(ops[1].zone, "other.example");
-	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 2);                 /* z's CREATE and other's DELETE run side by side */
+	ck_assert_int_eq(tb.ops[0].op.kind, ZONEOP_CREATE);
+	ck_assert_str_eq(tb.ops[1].op.zone, "other.example");
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(c1.count, 1);
-	ck_assert_int_eq(nops, 3);
-	ck_assert_int_eq(ops[2].op, ZONEOP_DELETE);
-	finish(2, ZONEOP_DONE);
-	ck_assert_int_eq(nops, 4);
-	ck_assert_int_eq(ops[3].op, ZONEOP_CREATE);
-	finish(3, ZONEOP_FAILED);
+	ck_assert_int_eq((int)tb.n, 3);
+	ck_assert_int_eq(tb.ops[2].op.kind, ZONEOP_DELETE);
+	tb_finish(2, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 4);
+	ck_assert_int_eq(tb.ops[3].op.kind, ZONEOP_CREATE);
+	tb_finish(3, ZONEOP_FAILED);
 	ck_assert_int_eq(c2.r, ZONEOP_FAILED);
 	ck_assert_int_eq(c3.r, ZONEOP_FAILED);
 	ck_assert_int_lt(c1.order, d.order);
 	ck_assert_int_lt(d.order, c2.order);
-	finish(1, ZONEOP_DONE);
+	tb_finish(1, ZONEOP_DONE);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
 }
@@ -194,15 +137,15 @@ START_TEST(notify_during_refresh_not_lost)
 	struct answer n1 = { 0 }, n2 = { 0 }, n3 = { 0 };
 
 	submit(q, ZONEOP_REFRESH, "z.example", &n1);
-	ck_assert_int_eq(nops, 1);
+	ck_assert_int_eq((int)tb.n, 1);
 	submit(q, ZONEOP_REFRESH, "z.example", &n2);   /* refresh running: a new one queues */
 	submit(q, ZONEOP_REFRESH, "z.example", &n3);   /* joins the queued one */
-	ck_assert_int_eq(nops, 1);
-	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 1);
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(n1.count, 1);
 	ck_assert_int_eq(n2.count, 0);
-	ck_assert_int_eq(nops, 2);
-	finish(1, ZONEOP_ABSENT);
+	ck_assert_int_eq((int)tb.n, 2);
+	tb_finish(1, ZONEOP_ABSENT);
 	ck_assert_int_eq(n2.r, ZONEOP_ABSENT);
 	ck_assert_int_eq(n3.r, ZONEOP_ABSENT);
 	zoneq_free(q);
@@ -226,7 +169,7 @@ START_TEST(notify_delay_coalesces)
 
 	memset(burst, 0, sizeof burst);
 	submit(q, ZONEOP_REFRESH, "z.example", &first);
-	ck_assert_int_eq(nops, 0);                 /* waits the delay */
+	ck_assert_int_eq((int)tb.n, 0);                 /* waits the delay */
 	for (i = 0; i < 5; i++) {
 		submit(q, ZONEOP_REFRESH, "z.example", &burst[i]);
 		ck_assert_int_eq(burst[i].count, 1);   /* answered at once */
@@ -234,17 +177,17 @@ START_TEST(notify_delay_coalesces)
 	}
 	ck_assert_int_eq(first.count, 0);
 	run_for(40);
-	ck_assert_int_eq(nops, 0);
+	ck_assert_int_eq((int)tb.n, 0);
 	run_for(150);
-	ck_assert_int_eq(nops, 1);                 /* one refresh for the burst */
-	ck_assert_int_eq(ops[0].op, ZONEOP_REFRESH);
+	ck_assert_int_eq((int)tb.n, 1);                 /* one refresh for the burst */
+	ck_assert_int_eq(tb.ops[0].op.kind, ZONEOP_REFRESH);
 	submit(q, ZONEOP_REFRESH, "z.example", &late);   /* during the refresh: kept */
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(first.count, 1);
 	ck_assert_int_eq(late.count, 0);
 	run_for(200);
-	ck_assert_int_eq(nops, 2);
-	finish(1, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 2);
+	tb_finish(1, ZONEOP_DONE);
 	ck_assert_int_eq(late.count, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -263,15 +206,15 @@ START_TEST(max_concurrent)
 		snprintf(z, sizeof z, "z%d.example", i);
 		submit(q, ZONEOP_CREATE, z, &a[i]);
 	}
-	ck_assert_int_eq(nops, 2);
-	finish(1, ZONEOP_DONE);
-	ck_assert_int_eq(nops, 3);
-	ck_assert_str_eq(ops[2].zone, "z2.example");   /* arrival order across zones */
-	finish(0, ZONEOP_DONE);
-	finish(2, ZONEOP_DONE);
-	ck_assert_int_eq(nops, 5);
-	finish(3, ZONEOP_DONE);
-	finish(4, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 2);
+	tb_finish(1, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 3);
+	ck_assert_str_eq(tb.ops[2].op.zone, "z2.example");   /* arrival order across zones */
+	tb_finish(0, ZONEOP_DONE);
+	tb_finish(2, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 5);
+	tb_finish(3, ZONEOP_DONE);
+	tb_finish(4, ZONEOP_DONE);
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(a[i].count, 1);
 	zoneq_free(q);
@@ -295,9 +238,9 @@ START_TEST(max_queued)
 	ck_assert_int_eq(a[2].full, 0);
 	submit(q, ZONEOP_CREATE, "z2.example", &dup);   /* a duplicate still joins */
 	ck_assert_int_eq(dup.count, 0);
-	finish(0, ZONEOP_DONE);
-	finish(1, ZONEOP_DONE);
-	finish(2, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
+	tb_finish(1, ZONEOP_DONE);
+	tb_finish(2, ZONEOP_DONE);
 	ck_assert_int_eq(dup.r, ZONEOP_DONE);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -321,10 +264,10 @@ START_TEST(thousand_across_200_zones)
 	while (zoneq_pending(q) > 0 && rounds++ < 100000) {
 		int k, open = 0;
 
-		for (k = nops - 1; k >= 0; k--) {
-			if (!ops[k].finished) {
+		for (k = (int)tb.n - 1; k >= 0; k--) {
+			if (!tb.ops[k].finished) {
 				open++;
-				finish(k, (k % 7) ? ZONEOP_DONE : ZONEOP_FAILED);
+				tb_finish(k, (k % 7) ? ZONEOP_DONE : ZONEOP_FAILED);
 				break;
 			}
 		}
@@ -332,8 +275,8 @@ START_TEST(thousand_across_200_zones)
 	}
 	for (i = 0; i < 1000; i++)
 		ck_assert_msg(a[i].count == 1, "request %d answered %d times", i, a[i].count);
-	ck_assert_int_le(nops, 1000);
-	ck_assert_uint_eq(zoneq_started(q), (unsigned long)nops);
+	ck_assert_int_le((int)tb.n, 1000);
+	ck_assert_uint_eq(zoneq_started(q), (unsigned long)(int)tb.n);
 	zoneq_free(q);
 }
 END_TEST
@@ -353,9 +296,9 @@ START_TEST(abandon_queued)
 	ck_assert_int_eq(behind.r, ZONEOP_FAILED);
 	ck_assert_int_eq(run.count, 0);
 	ck_assert_uint_eq(zoneq_pending(q), 1);
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(run.r, ZONEOP_DONE);
-	ck_assert_int_eq(nops, 1);
+	ck_assert_int_eq((int)tb.n, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
 }
@@ -366,16 +309,16 @@ START_TEST(failed_start_retried)
 	struct zoneq *q = mkq(0, 4, 100);
 	struct answer a = { 0 }, dup = { 0 };
 
-	refuse_starts = 2;
+	tb.refuse_starts = 2;
 	submit(q, ZONEOP_CREATE, "retry.example", &a);
-	ck_assert_int_eq(start_calls, 1);
+	ck_assert_int_eq(tb.start_calls, 1);
 	ck_assert_int_eq(a.count, 0);               /* not answered: tried again later */
 	submit(q, ZONEOP_CREATE, "retry.example", &dup);   /* joins meanwhile */
 	run_for(1000);
-	ck_assert_int_eq(start_calls, 3);
-	ck_assert_int_eq(nops, 1);
+	ck_assert_int_eq(tb.start_calls, 3);
+	ck_assert_int_eq((int)tb.n, 1);
 	ck_assert_uint_eq(zoneq_started(q), 1);   /* attempts that failed are not starts */
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(a.r, ZONEOP_DONE);
 	ck_assert_int_eq(dup.r, ZONEOP_DONE);
 	zoneq_free(q);
@@ -387,16 +330,16 @@ START_TEST(start_never_works)
 	struct zoneq *q = mkq(0, 4, 100);
 	struct answer a = { 0 }, other = { 0 };
 
-	refuse_starts = 1000;
+	tb.refuse_starts = 1000;
 	submit(q, ZONEOP_DELETE, "broken.example", &a);
 	run_for(2000);
-	ck_assert_int_eq(start_calls, 3);
+	ck_assert_int_eq(tb.start_calls, 3);
 	ck_assert_int_eq(a.count, 1);
 	ck_assert_int_eq(a.r, ZONEOP_FAILED);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
-	refuse_starts = 0;                          /* the queue still works afterwards */
+	tb.refuse_starts = 0;                          /* the queue still works afterwards */
 	submit(q, ZONEOP_DELETE, "broken.example", &other);
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(other.r, ZONEOP_DONE);
 	zoneq_free(q);
 }
@@ -412,20 +355,20 @@ START_TEST(join_compares_whole_op)
 	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.1", 0, &same);
 	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.9", 0, &other_masters);
 	submit_op(q, ZONEOP_CREATE, "j.example", "192.0.2.9", ZONEOP_F_NO_CONVERGE, &other_flags);
-	ck_assert_int_eq(nops, 1);
-	ck_assert_str_eq(last_op.masters, "192.0.2.1");
-	finish(0, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 1);
+	ck_assert_str_eq((*tb_last()).masters, "192.0.2.1");
+	tb_finish(0, ZONEOP_DONE);
 	ck_assert_int_eq(a.count, 1);
 	ck_assert_int_eq(same.count, 1);
 	ck_assert_int_eq(other_masters.count, 0);
-	ck_assert_int_eq(nops, 2);
-	ck_assert_str_eq(last_op.masters, "192.0.2.9");
-	ck_assert_uint_eq(last_op.flags, 0);
-	finish(1, ZONEOP_NOT_OURS);
+	ck_assert_int_eq((int)tb.n, 2);
+	ck_assert_str_eq((*tb_last()).masters, "192.0.2.9");
+	ck_assert_uint_eq((*tb_last()).flags, 0);
+	tb_finish(1, ZONEOP_NOT_OURS);
 	ck_assert_int_eq(other_masters.r, ZONEOP_NOT_OURS);
-	ck_assert_int_eq(nops, 3);
-	ck_assert_uint_eq(last_op.flags, ZONEOP_F_NO_CONVERGE);
-	finish(2, ZONEOP_DONE);
+	ck_assert_int_eq((int)tb.n, 3);
+	ck_assert_uint_eq((*tb_last()).flags, ZONEOP_F_NO_CONVERGE);
+	tb_finish(2, ZONEOP_DONE);
 	ck_assert_int_eq(other_flags.r, ZONEOP_DONE);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -445,17 +388,17 @@ START_TEST(list_own_key_zones_to_every_waiter)
 	submit(q, ZONEOP_LIST, "", &l1);
 	submit(q, ZONEOP_CREATE, "a.example", &c);
 	submit(q, ZONEOP_LIST, "", &l2);
-	ck_assert_int_eq(nops, 2);                  /* the LIST and the CREATE run at once */
-	ck_assert_int_eq(ops[0].op, ZONEOP_LIST);
-	ck_assert_str_eq(ops[0].zone, "");
-	ops[0].finished = 1;
-	ops[0].done(ops[0].arg, ZONEOP_DONE, zones, 2);
+	ck_assert_int_eq((int)tb.n, 2);                  /* the LIST and the CREATE run at once */
+	ck_assert_int_eq(tb.ops[0].op.kind, ZONEOP_LIST);
+	ck_assert_str_eq(tb.ops[0].op.zone, "");
+	tb.ops[0].finished = 1;
+	tb.ops[0].done(tb.ops[0].arg, ZONEOP_DONE, zones, 2);
 	ck_assert_int_eq(l1.count, 1);
 	ck_assert_int_eq(l2.count, 1);
 	ck_assert_uint_eq(l1.nzones, 2);
 	ck_assert_uint_eq(l2.nzones, 2);
 	ck_assert_str_eq(l2.first, "a.example");
-	finish(1, ZONEOP_DONE);
+	tb_finish(1, ZONEOP_DONE);
 	ck_assert_int_eq(c.count, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
 	zoneq_free(q);
@@ -475,7 +418,7 @@ START_TEST(max_waiters_full)
 		submit(q, ZONEOP_CREATE, "w.example", &a[i]);
 	ck_assert_int_eq(a[2].full, 0);
 	ck_assert_int_eq(a[3].full, 1);
-	finish(0, ZONEOP_DONE);
+	tb_finish(0, ZONEOP_DONE);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(a[i].count, 1);
 	ck_assert_int_eq(a[3].count, 0);
