@@ -220,3 +220,46 @@ catalog_config_finish(struct catalog_config *c, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void *
+catalog_config_open(void *array, size_t *n, const char *name, int line, char *err, size_t errlen)
+{
+	return catalog_config_section(array, n, name, line, err, errlen);
+}
+
+int
+catalog_config_key_any(void *inst, const char *key, const char *value, char *err, size_t errlen)
+{
+	return catalog_config_key(inst, key, value, err, errlen);
+}
+
+int
+catalog_config_finish_any(void *inst, int *line, char *err, size_t errlen)
+{
+	struct catalog_config *c = inst;
+
+	*line = c->line;
+	return catalog_config_finish(c, err, errlen);
+}
+
+const char catalog_config_doc[] =
+    "Catalog zones (RFC 9432; Designate 2024.1 and later): one section per catalog consumed. The agent\n"
+    "transfers the catalog and creates and deletes its member zones in Microsoft DNS (file-backed\n"
+    "secondaries), beside the agent protocol. The section name is the catalog zone's name.\n"
+    "[catalog:cat.example.]\n"
+    "Required: where the catalog is transferred from (TCP), tried in order; IP with optional port (53).\n"
+    "masters = 192.0.2.10:5354, 192.0.2.11\n"
+    "A [tsigkey:NAME] section used for the SOA query and the transfer. Default: unsigned.\n"
+    "tsig_key = catkey.\n"
+    "Masters given to Microsoft DNS for member zones (IPs; it transfers from port 53). Default: the IPs\n"
+    "of masters.\n"
+    "member_masters = 192.0.2.10\n"
+    "Admissible members (RFC 9432 section 7): equal to or under one of these. Default: any valid name.\n"
+    "member_suffixes = example.com., example.net.\n"
+    "An update that would delete more member zones than this is not applied (logged as an error on every\n"
+    "check until raised). 0 = no limit: an empty catalog then deletes every member.\n"
+    "max_deletions = 100\n"
+    "Seconds between checks of the catalog; 0: the catalog SOA's refresh (retry and expire from the SOA).\n"
+    "refresh = 0\n"
+    "Seconds between drift checks (one List of Microsoft DNS's zones; members missing are created again).\n"
+    "reconcile_interval = 3600";

@@ -36,4 +36,11 @@ int catalog_config_key(struct catalog_config *c, const char *key, const char *va
  * Returns 0, or -1 with err set. */
 int catalog_config_finish(struct catalog_config *c, char *err, size_t errlen);
 
+/* The same three for config.c's table of repeated sections (struct config_repeated). */
+void *catalog_config_open(void *array, size_t *n, const char *name, int line, char *err, size_t errlen);
+int catalog_config_key_any(void *inst, const char *key, const char *value, char *err, size_t errlen);
+int catalog_config_finish_any(void *inst, int *line, char *err, size_t errlen);
+/* The sample file's documentation of [catalog:NAME] (lines split by '\n'). */
+extern const char catalog_config_doc[];
+
 #endif

@@ -38,3 +38,10 @@ catalog_disk_replace(const char *tmp, const char *path)
 	}
 	return 0;
 }
+
+char *
+catalog_disk_default_dir(char *out, size_t len)
+{
+	snprintf(out, len, "/var/lib/msdns-agent/state");
+	return out;
+}

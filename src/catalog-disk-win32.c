@@ -38,3 +38,12 @@ catalog_disk_replace(const char *tmp, const char *path)
 	}
 	return 0;
 }
+
+char *
+catalog_disk_default_dir(char *out, size_t len)
+{
+	const char *pd = getenv("ProgramData");
+
+	snprintf(out, len, "%s\\msdns-agent\\state", pd != NULL && *pd != '\0' ? pd : "C:\\ProgramData");
+	return out;
+}

@@ -223,6 +223,10 @@ static const struct config_key keys[] = {
 	{ SECTION_DEFAULT, "log_file", KT_STRING, F(def, log_file), 0, 0, NULL, NULL, NULL,
 	  "C:\\ProgramData\\msdns-agent\\logs\\msdns-agent.log", 0,
 	  "Also write the log to this file (the service writes Windows' Event Log too). Default: stderr only." },
+	{ SECTION_DEFAULT, "state_dir", KT_STRING, F(def, state_dir), 0, 0, NULL, NULL, NULL,
+	  "C:\\ProgramData\\msdns-agent\\state", 0,
+	  "Where catalog state is kept (one NAME.state file per [catalog:NAME]). Default on Windows:\n"
+	  "%ProgramData%\\msdns-agent\\state; elsewhere /var/lib/msdns-agent/state." },
 	{ SECTION_AGENT, "listen", KT_CUSTOM, F(agent, listen), 0, 0, NULL, parse_listen, "0.0.0.0:5358", NULL, 0,
 	  "Where to listen, UDP and TCP: IPv4 or [IPv6] literals with an optional port (default 5358)." },
 	{ SECTION_AGENT, "host", KT_CUSTOM, 0, 0, 0, 0, NULL, parse_host, NULL, "0.0.0.0", 0,
@@ -286,6 +290,9 @@ static const struct {
 
 /* Repeated sections: one row per [PREFIX:NAME] kind. The table ends with a NULL prefix. */
 static const struct config_repeated repeated[] = {
+	{ "catalog:", offsetof(struct config, catalogs), offsetof(struct config, n_catalogs),
+	  sizeof(struct catalog_config), catalog_config_open, catalog_config_key_any, catalog_config_finish_any,
+	  catalog_config_doc },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 

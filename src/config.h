@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "catalog-config.h"
 #include "netaddr.h"
 
 #define CONFIG_MAX_ADDRS 32
@@ -22,6 +23,7 @@ enum config_backend { CONFIG_BACKEND_MSDNS, CONFIG_BACKEND_FAKE };
 struct config_default {
 	int debug;
 	char log_file[512];
+	char state_dir[512];           /* catalog state; "" = the platform's (catalog_disk_default_dir) */
 };
 
 /* [service:agent] */
@@ -56,6 +58,8 @@ struct config {
 	struct config_agent agent;
 	struct config_msdns msdns;
 	/* repeated sections ([PREFIX:NAME]) add their instance arrays here */
+	struct catalog_config catalogs[CATALOG_CONFIG_MAX];   /* [catalog:NAME] (catalog-config.h) */
+	size_t n_catalogs;
 };
 
 /* A repeated section [PREFIX:NAME], parsed by its own module: config.c routes its lines through one row

@@ -1,8 +1,10 @@
 /* Tests of [catalog:NAME] keys: defaults, bounds, names, lists, required masters. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog-config.h"
+#include "config.h"
 #include "testutil.h"
 
 START_TEST(defaults_and_keys)
@@ -112,6 +114,48 @@ START_TEST(section_names)
 }
 END_TEST
 
+/* Through the configuration file: sections, [DEFAULT] state_dir, errors with file:line. */
+START_TEST(in_the_file)
+{
+	static struct config cfg;
+	static char out[4096];
+	FILE *err = tmpfile();
+	size_t got;
+	int n;
+
+	ck_assert_ptr_nonnull(err);
+
+	n = config_load_string(&cfg,
+	    "[DEFAULT]\nstate_dir = /tmp/st\n"
+	    "[service:agent]\nmasters = 192.0.2.1\n"
+	    "[catalog:cat.example.]\nmasters = 192.0.2.10:5354\nmax_deletions = 5\nmember_suffixes = example.com\n"
+	    "[catalog:CAT2.example]\nmember_masters = 192.0.2.20\nrefresh = x\nshade = 1\n"
+	    "[catalog:bad name]\nmasters = 192.0.2.1\n",
+	    "t.conf", err);
+	rewind(err);
+	got = fread(out, 1, sizeof out - 1, err);
+	out[got] = '\0';
+	fclose(err);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(cfg.def.state_dir, "/tmp/st");
+	ck_assert_uint_eq(cfg.n_catalogs, 2);
+	ck_assert_str_eq(cfg.catalogs[0].name, "cat.example");
+	ck_assert_uint_eq(cfg.catalogs[0].max_deletions, 5);
+	ck_assert_str_eq(cfg.catalogs[0].member_masters, "192.0.2.10");
+	ck_assert_str_eq(cfg.catalogs[1].name, "cat2.example");
+	ck_assert_msg(strstr(out, "t.conf:11: error: refresh: 'x' is not a whole number") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "t.conf:12: warning: unknown key 'shade' in [catalog:cat2.example]") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "t.conf:10: error: [catalog:cat2.example]: masters is required") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "t.conf:14: error: [catalog:bad name]: 'bad name' is not a valid catalog zone "
+	    "name") != NULL, "%s", out);
+	/* the default state directory */
+	config_load_string(&cfg, "[service:agent]\nmasters = 192.0.2.1\n", "t.conf", stderr);
+	ck_assert_uint_eq(cfg.n_catalogs, 0);
+	ck_assert_str_eq(cfg.def.state_dir, "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -122,6 +166,7 @@ main(void)
 	tcase_add_test(tc, member_masters_default);
 	tcase_add_loop_test(tc, bad_values, 0, (int)(sizeof bads / sizeof bads[0]));
 	tcase_add_test(tc, section_names);
+	tcase_add_test(tc, in_the_file);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
