@@ -98,6 +98,9 @@ def free_port():
     raise RuntimeError('no free port')
 
 
+_procs = []
+
+
 class Proc:
     """A child in its own session, output to a log file, stopped by its PID (process group)."""
 
@@ -107,6 +110,7 @@ class Proc:
             self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                                       env=env, cwd=cwd, start_new_session=True)
         self.pid = self.p.pid
+        _procs.append(self)
 
     def alive(self):
         return self.p.poll() is None
@@ -459,7 +463,11 @@ def workdir(name):
 
 
 def run(main):
-    """Run main(); report the logs on failure; exit 0/1."""
+    """Run main(); report the logs on failure; exit 0/1. A SIGTERM (meson's timeout) unwinds main's
+    cleanup; whatever this run started and is still alive is then stopped by its PID."""
+    def on_term(signum, frame):
+        raise SystemExit('killed by signal %d' % signum)
+    signal.signal(signal.SIGTERM, on_term)
     try:
         main()
     except Exception:
@@ -467,5 +475,10 @@ def run(main):
         traceback.print_exc()
         print('FAIL', file=sys.stderr)
         sys.exit(1)
+    finally:
+        for p in _procs:
+            if p.alive():
+                say('stopping leftover pid %d' % p.pid)
+                p.stop(grace=2)
     print('PASS', file=sys.stderr)
     sys.exit(0)
