@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Catalog zones at scale, with tests/catz-producer.py (Designate's catalog) on loopback:
+#  1. a catalog of MEMBERS (default 100,000) members: time to transfer it (xfr), hand it over as a
+#     record set and interpret it (RFC 9432), wall and CPU, and the peak RSS (bench/catalog-xfr, the
+#     agent's own code; best of 3 runs); targets: interpret < 1 s, < 64 MiB;
+#  2. the agent consuming an empty catalog, then NEW (default 10,000) members added at once (one NOTIFY):
+#     the time until the simulator (tests/pssim, DELAY_MS per operation) has created all of them at
+#     max_concurrent 4, the ratio to the ideal max_concurrent / per-operation time (target >= 0.95),
+#     and the agent's peak RSS.
+# usage: bench/catalog.sh [MEMBERS] [NEW] [DELAY_MS]   (default 100000 10000 50)
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+members=${1:-100000} new=${2:-10000} delay=${3:-50}
+mc=4
+bash scripts/setup.sh linux
+[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
+ninja -C build >/dev/null
+work=$(mktemp -d /tmp/msdns-catalog-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ctl() {   # control port, command -> answer line
+  exec 3<>"/dev/tcp/127.0.0.1/$1"; echo "$2" >&3; read -r line <&3; exec 3<&-; echo "$line"
+}
+producer() {   # dns port, control port, extra args...
+  local port=$1 cport=$2; shift 2
+  python3 tests/catz-producer.py --zone bench.catalog. --port "$port" --control-port "$cport" "$@" \
+    2>>"$work/producer.log" & pids+=($!)
+  for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$cport") 2>/dev/null && return 0; sleep 0.1; done
+  echo "producer did not start"; cat "$work/producer.log"; exit 1
+}
+
+echo "== 1. transfer and interpret a catalog of $members members (best of 3; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
+port=$(freeport) cport=$(freeport)
+producer "$port" "$cport" --members "$members"
+build/bench/catalog-xfr 127.0.0.1 "$port" bench.catalog. >/dev/null   # the producer builds its answer once
+best=
+for _ in 1 2 3; do
+  line=$(build/bench/catalog-xfr 127.0.0.1 "$port" bench.catalog.)
+  cpu=$(sed -n 's/.*total_cpu_ms=\([0-9]*\).*/\1/p' <<<"$line")
+  if [ -z "$best" ] || [ "$cpu" -lt "$(sed -n 's/.*total_cpu_ms=\([0-9]*\).*/\1/p' <<<"$best")" ]; then best=$line; fi
+done
+python3 - "$best" <<'PY'
+import re, sys
+f = {k: int(v) for k, v in re.findall(r'(\w+)=(\d+)', sys.argv[1])}
+print(f"records {f['records']}, members {f['members']}")
+print("phase        wall ms   CPU ms")
+for k in ('transfer', 'handover', 'interpret', 'total'):
+    print(f"{k:<10} {f[k + '_ms']:>9} {f[k + '_cpu_ms']:>8}")
+print(f"RSS after transfer {f['rss_after_transfer_kib']} KiB, after hand-over {f['rss_after_handover_kib']} KiB, "
+      f"after interpret {f['rss_after_interpret_kib']} KiB, peak {f['peak_rss_kib']} KiB "
+      f"({f['peak_rss_kib'] / 1024:.1f} MiB; target < 64 MiB)")
+print(f"hand-over + interpret: {f['handover_cpu_ms'] + f['interpret_cpu_ms']} ms CPU (target < 1000)")
+PY
+ctl "$cport" quit >/dev/null || true
+
+echo "== 2. the agent reconciles $new new members through the simulator (${delay} ms per operation, max_concurrent $mc)"
+port=$(freeport) cport=$(freeport) aport=$(freeport)
+producer "$port" "$cport" --serial 1 --serial-lag 1 --notify "127.0.0.1:$aport" --notify-tries 3
+mkdir -p "$work/state" "$work/pssim"
+cat > "$work/agent.conf" <<EOC
+[DEFAULT]
+state_dir = $work/state
+[service:agent]
+listen = 127.0.0.1:$aport
+masters = 127.0.0.1
+allow_notify = 127.0.0.1
+backend_driver = msdns
+[backend:agent:msdns]
+powershell = $top/build/tests/pssim
+script = $top/scripts/msdns-zone.ps1
+operation_timeout = 60
+max_concurrent = $mc
+max_queued = 1000
+[catalog:bench.catalog.]
+masters = 127.0.0.1:$port
+max_deletions = 0
+EOC
+export PSSIM_STATE=$work/pssim PSSIM_DELAY_MS=$delay
+build/src/msdns-agent --config-file "$work/agent.conf" 2>"$work/agent.log" & apid=$!; pids+=($apid)
+for _ in $(seq 300); do grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" && break; sleep 0.1; done
+grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" || { echo "the agent did not take the catalog"; tail -20 "$work/agent.log"; exit 1; }
+t0=$EPOCHREALTIME
+SECONDS=0
+ctl "$cport" "bulk $new 0 n%d.bench.example" >/dev/null
+limit=$(( new * delay / 1000 / mc * 3 + 120 ))
+while :; do
+  n=$(find "$work/pssim/zones" -type f 2>/dev/null | wc -l)
+  [ "$n" -ge "$new" ] && break
+  if [ "$SECONDS" -gt "$limit" ]; then
+    echo "only $n of $new created after ${limit} s"; tail -5 "$work/agent.log"; exit 1
+  fi
+  sleep 0.2
+done
+t1=$EPOCHREALTIME
+hwm=$(awk '/VmHWM/{print $2}' /proc/$apid/status)
+python3 - "$t0" "$t1" "$new" "$mc" "$delay" "$hwm" "$work/agent.log" <<'PY'
+import sys
+t0, t1, new, mc, delay, hwm, log = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
+    int(sys.argv[5]), sys.argv[6], sys.argv[7]
+secs = t1 - t0
+ideal = mc / (delay / 1000)
+rate = new / secs
+print(f"{new} members created in {secs:.1f} s: {rate:.1f} ops/s; ideal {ideal:.1f} ops/s "
+      f"(max_concurrent / {delay} ms); ratio {rate / ideal:.3f} (target >= 0.95); agent peak RSS {hwm} KiB")
+PY
