@@ -3,6 +3,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <stdio.h>
@@ -104,7 +105,14 @@ compat_replace_file(const char *from, const char *to)
 FILE *
 compat_fopen(const char *path, const char *mode)
 {
-	return fopen(path, mode);
+	FILE *f = fopen(path, mode);
+
+	/* the agent has one thread: nothing can fork between fopen and fcntl */
+	if (f && fcntl(fileno(f), F_SETFD, FD_CLOEXEC) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	return f;
 }
 
 int

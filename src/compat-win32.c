@@ -134,9 +134,14 @@ compat_replace_file(const char *from, const char *to)
 FILE *
 compat_fopen(const char *path, const char *mode)
 {
-	wchar_t *w = win32_wide(path), *m = win32_wide(mode);
-	FILE *f = w && m ? _wfopen(w, m) : NULL;
+	char m8[16];
+	wchar_t *w, *m;
+	FILE *f;
 
+	snprintf(m8, sizeof m8, "%sN", mode);   /* N: _O_NOINHERIT, no child process inherits it */
+	w = win32_wide(path);
+	m = win32_wide(m8);
+	f = w && m ? _wfopen(w, m) : NULL;
 	free(w);
 	free(m);
 	return f;

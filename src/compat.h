@@ -58,7 +58,7 @@ void compat_sleep_ms(unsigned ms);
 int compat_mkdir(const char *path);
 /* Rename from over to, replacing to when it exists. Returns 0 or -1. */
 int compat_replace_file(const char *from, const char *to);
-/* fopen() of a UTF-8 path (UTF-16 on Windows). */
+/* fopen() of a UTF-8 path (UTF-16 on Windows), close-on-exec (not inherited by child processes). */
 FILE *compat_fopen(const char *path, const char *mode);
 
 #endif

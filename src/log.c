@@ -18,9 +18,13 @@ static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR", 
 int
 log_init(int debug, const char *path)
 {
+	static int registered;
+
 	log_debug_on = debug;
 	log_pid = compat_getpid();
 	log_close();
+	if (!registered && atexit(log_close) == 0)
+		registered = 1;
 	if (path == NULL || *path == '\0')
 		return 0;
 	log_file = compat_fopen(path, "a");
@@ -47,8 +51,9 @@ log_set_sink(void (*sink)(enum log_level, const char *, const char *))
 	log_sink = sink;
 }
 
-void
-log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, va_list ap)
+/* Write one line to stderr and the file; to the sink too when to_sink. */
+static void
+log_write(enum log_level lvl, const char *module, int errnum, int to_sink, const char *fmt, va_list ap)
 {
 	char text[2048], stamp[64];
 	size_t n;
@@ -74,8 +79,57 @@ log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, v
 		fprintf(log_file, "%s %ld %s msdns_agent.%s [-] %s\n", stamp, log_pid, level_names[lvl], module, text);
 		fflush(log_file);
 	}
-	if (log_sink)
+	if (log_sink && to_sink)
 		log_sink(lvl, module, text);
+}
+
+void
+log_vemit(enum log_level lvl, const char *module, int errnum, const char *fmt, va_list ap)
+{
+	log_write(lvl, module, errnum, 1, fmt, ap);
+}
+
+/* log_write with variable arguments. */
+static void LOG_PRINTF(5, 6)
+log_writef(enum log_level lvl, const char *module, int errnum, int to_sink, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_write(lvl, module, errnum, to_sink, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_limit_flush(struct log_limit *lim, const char *module)
+{
+	if (lim->quiet)
+		log_writef(LOG_LVL_WARNING, module, 0, 0, "%lu more %s were not logged (at most %u a second)",
+		    lim->quiet, lim->what, lim->per_second);
+	lim->quiet = 0;
+}
+
+void
+log_limited(struct log_limit *lim, enum log_level lvl, const char *module, const char *fmt, ...)
+{
+	unsigned long long now = compat_monotonic_ms() / 1000;
+	va_list ap;
+
+	if (lvl == LOG_LVL_DEBUG && !log_debug_on)
+		return;
+	if (now != lim->second) {
+		log_limit_flush(lim, module);
+		lim->second = now;
+		lim->logged = 0;
+	}
+	if (lim->logged >= lim->per_second) {
+		lim->quiet++;
+		return;
+	}
+	lim->logged++;
+	va_start(ap, fmt);
+	log_write(lvl, module, 0, 0, fmt, ap);
+	va_end(ap);
 }
 
 void
