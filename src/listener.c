@@ -53,7 +53,10 @@ struct tcp_conn {
 	struct netaddr peer;
 	struct tcp_slot *head, *tail;
 	unsigned pending;
-	int closing;               /* read side finished: close once every reply is written */
+	int eof;                   /* the peer finished sending: answer what it sent, then close */
+	int drop_input;            /* read no more, discard what is buffered; answer, then close */
+	int busy;                  /* tcp_update is processing input (answers may arrive meanwhile) */
+	struct event *deadline;    /* the message begun must complete by then */
 };
 
 struct listener {
@@ -66,6 +69,8 @@ struct listener {
 	size_t n_tcp;
 	struct tcp_conn *conns;
 	size_t n_conns, max_conns;
+	size_t max_per_source;     /* a quarter of the connections stays free for other addresses */
+	struct log_limit incomplete_log, unread_log, per_source_log, oversize_log;
 	int accepting, accept_paused, stopped;
 	struct event *resume;
 	struct timeval recv_timeout;
@@ -134,7 +139,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		if (n > UDP_MAX) {
 			char p[NETADDR_TEXT_MAX];
 
-			log_info("datagram from %s/udp dropped: larger than %d octets", netaddr_text(&peer, p, sizeof p),
+			log_limited(&s->l->oversize_log, LOG_LVL_INFO, LOG_MODULE, "datagram from %s/udp dropped: larger than %d octets", netaddr_text(&peer, p, sizeof p),
 			    UDP_MAX);
 			continue;
 		}
@@ -148,7 +153,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 /* TCP */
 
 static void tcp_close(struct tcp_conn *c);
+static int tcp_update(struct tcp_conn *c);
 
+/* Move the answered slots at the head of c's pipeline to the output, in order. */
 static void
 tcp_flush(struct tcp_conn *c)
 {
@@ -188,33 +195,41 @@ tcp_reply(void *arg, const uint8_t *reply, size_t len)
 	s->done = 1;
 	c->pending--;
 	tcp_flush(c);
-	if (!c->closing && !c->l->stopped)
-		bufferevent_enable(c->bev, EV_READ);
-	if (c->closing && c->pending == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		tcp_close(c);
+	tcp_update(c);
 }
 
-static void
-tcp_read(struct bufferevent *bev, void *arg)
+/* The length of the message at the head of in when it is complete, else -1. */
+static long
+tcp_frame_len(struct evbuffer *in)
 {
-	struct tcp_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t pfx[2];
+	size_t len;
 
-	while (!c->closing) {
-		uint8_t pfx[2], *msg;
-		size_t len;
+	if (evbuffer_copyout(in, pfx, 2) < 2)
+		return -1;
+	len = (size_t)pfx[0] << 8 | pfx[1];
+	return evbuffer_get_length(in) >= 2 + len ? (long)len : -1;
+}
+
+/* Whether c may take another request now (pipeline and unsent replies below their caps). */
+static int
+tcp_has_room(struct tcp_conn *c)
+{
+	return c->pending < TCP_MAX_PIPELINE && evbuffer_get_length(bufferevent_get_output(c->bev)) < TCP_OUT_HIGH;
+}
+
+/* Hand every complete message in c's input to the agent while the pipeline has room. */
+static void
+tcp_process(struct tcp_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	long flen;
+
+	while (!c->drop_input && tcp_has_room(c) && (flen = tcp_frame_len(in)) >= 0) {
+		size_t len = (size_t)flen;
+		uint8_t *msg;
 		struct tcp_slot *s;
 
-		if (c->pending >= TCP_MAX_PIPELINE ||
-		    evbuffer_get_length(bufferevent_get_output(bev)) >= TCP_OUT_HIGH) {
-			bufferevent_disable(bev, EV_READ);   /* tcp_reply enables it again */
-			return;
-		}
-		if (evbuffer_copyout(in, pfx, 2) < 2)
-			return;
-		len = (size_t)pfx[0] << 8 | pfx[1];
-		if (evbuffer_get_length(in) < 2 + len)
-			return;
 		evbuffer_drain(in, 2);
 		msg = evbuffer_pullup(in, (ev_ssize_t)len);
 		s = calloc(1, sizeof *s);
@@ -229,22 +244,91 @@ tcp_read(struct bufferevent *bev, void *arg)
 			c->head = s;
 		c->tail = s;
 		c->pending++;
-		/* an answer given at once cannot close c: c->closing is clear here */
+		/* an answer given at once only queues its reply: tcp_update does nothing while c->busy */
 		agent_handle(c->l->agent, len ? msg : (const uint8_t *)"", len, &c->peer, "tcp", tcp_reply, s);
 		evbuffer_drain(in, len);
 	}
+	if (c->drop_input)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Process what c holds, pause or resume reading, keep the message deadline, and close c once it has
+ * no more input and every reply is written. Returns 1 when c was freed. */
+static int
+tcp_update(struct tcp_conn *c)
+{
+	struct evbuffer *in;
+	int reading, partial;
+
+	if (c->busy)
+		return 0;   /* the processing loop below is running: it finishes the job */
+	c->busy = 1;
+	tcp_process(c);
+	c->busy = 0;
+	in = bufferevent_get_input(c->bev);
+	partial = evbuffer_get_length(in) > 0 && tcp_frame_len(in) < 0;
+	if (c->eof && partial) {
+		char p[NETADDR_TEXT_MAX];
+
+		log_limited(&c->l->incomplete_log, LOG_LVL_INFO, LOG_MODULE,
+		    "tcp connection from %s: incomplete message of %zu octets at end of input discarded",
+		    netaddr_text(&c->peer, p, sizeof p), evbuffer_get_length(in));
+		evbuffer_drain(in, evbuffer_get_length(in));
+		partial = 0;
+	}
+	if (c->eof || c->drop_input) {
+		if (c->pending == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+		    tcp_frame_len(in) < 0) {
+			tcp_close(c);
+			return 1;
+		}
+		bufferevent_disable(c->bev, EV_READ);
+		evtimer_del(c->deadline);
+		return 0;
+	}
+	reading = !c->l->stopped && tcp_has_room(c);
+	if (reading)
+		bufferevent_enable(c->bev, EV_READ);   /* frames already buffered were processed above */
+	else
+		bufferevent_disable(c->bev, EV_READ);
+	/* a message must complete within tcp_recv_timeout of its first octet, however slowly it trickles */
+	if (partial && reading) {
+		if (!evtimer_pending(c->deadline, NULL))
+			evtimer_add(c->deadline, &c->l->recv_timeout);
+	} else {
+		evtimer_del(c->deadline);
+	}
+	return 0;
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	tcp_update(arg);
 }
 
 static void
 tcp_written(struct bufferevent *bev, void *arg)
 {
-	struct tcp_conn *c = arg;
-
 	(void)bev;
-	if (c->closing && c->pending == 0)
-		tcp_close(c);
-	else if (!c->closing && !c->l->stopped && c->pending < TCP_MAX_PIPELINE)
-		bufferevent_enable(c->bev, EV_READ);
+	tcp_update(arg);
+}
+
+static void
+tcp_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	char p[NETADDR_TEXT_MAX];
+
+	(void)fd;
+	(void)what;
+	log_limited(&c->l->incomplete_log, LOG_LVL_INFO, LOG_MODULE,
+	    "tcp connection from %s closed: a message of %zu octets so far did not complete within %.3f s",
+	    netaddr_text(&c->peer, p, sizeof p), evbuffer_get_length(bufferevent_get_input(c->bev)),
+	    c->l->cfg->agent.tcp_recv_timeout);
+	c->drop_input = 1;   /* what it asked before is still answered */
+	tcp_update(c);
 }
 
 static void
@@ -252,15 +336,19 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 
+	(void)bev;
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
-		if (c->pending > 0 || c->closing) {
-			bufferevent_enable(bev, EV_READ);   /* not idle: replies are on their way */
+		struct evbuffer *in = bufferevent_get_input(c->bev);
+
+		if (c->pending > 0 || tcp_frame_len(in) >= 0) {
+			tcp_update(c);   /* not idle: replies are on their way */
 			return;
 		}
-		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+		if (evbuffer_get_length(in) > 0) {
 			char p[NETADDR_TEXT_MAX];
 
-			log_info("tcp connection from %s closed: incomplete message after %.3f s idle",
+			log_limited(&c->l->incomplete_log, LOG_LVL_INFO, LOG_MODULE,
+			    "tcp connection from %s closed: incomplete message after %.3f s idle",
 			    netaddr_text(&c->peer, p, sizeof p), c->l->cfg->agent.tcp_recv_timeout);
 		}
 		tcp_close(c);
@@ -269,14 +357,15 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
 		char p[NETADDR_TEXT_MAX];
 
-		log_info("tcp connection from %s closed: its replies went unread for %d s", netaddr_text(&c->peer, p,
-		    sizeof p), TCP_WRITE_TIMEOUT);
+		log_limited(&c->l->unread_log, LOG_LVL_INFO, LOG_MODULE,
+		    "tcp connection from %s closed: its replies went unread for %d s",
+		    netaddr_text(&c->peer, p, sizeof p), TCP_WRITE_TIMEOUT);
 		tcp_close(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF && !(what & BEV_EVENT_ERROR) && c->pending > 0) {
-		c->closing = 1;   /* peer finished sending; still answer what it asked */
-		bufferevent_disable(bev, EV_READ);
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		c->eof = 1;   /* peer finished sending: answer what it asked (buffered too), then close */
+		tcp_update(c);
 		return;
 	}
 	tcp_close(c);
@@ -303,11 +392,25 @@ tcp_close(struct tcp_conn *c)
 		l->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	event_free(c->deadline);
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	free(c);
 	l->n_conns--;
 	update_accepting(l);
+}
+
+/* Connections open from the address of peer (any port). */
+static size_t
+tcp_conns_from(const struct listener *l, const struct netaddr *peer)
+{
+	const struct tcp_conn *c;
+	size_t n = 0;
+
+	for (c = l->conns; c; c = c->next)
+		if (c->peer.family == peer->family && memcmp(c->peer.ip, peer->ip, sizeof peer->ip) == 0)
+			n++;
+	return n;
 }
 
 static void
@@ -320,8 +423,25 @@ tcp_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, 
 	(void)lis;
 	(void)salen;
 	c = calloc(1, sizeof *c);
-	if (c == NULL || netaddr_from_sockaddr(sa, &c->peer) != 0 ||
+	if (c == NULL || netaddr_from_sockaddr(sa, &c->peer) != 0) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	if (tcp_conns_from(l, &c->peer) >= l->max_per_source) {
+		char p[NETADDR_TEXT_MAX];
+
+		log_limited(&l->per_source_log, LOG_LVL_INFO, LOG_MODULE,
+		    "tcp connection from %s closed at once: %zu connections from that address already",
+		    netaddr_text(&c->peer, p, sizeof p), l->max_per_source);
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((c->deadline = evtimer_new(l->base, tcp_deadline, c)) == NULL ||
 	    (c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c->deadline)
+			event_free(c->deadline);
 		free(c);
 		evutil_closesocket(fd);
 		return;
@@ -426,6 +546,11 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent *ag
 		log_warnx("tcp_max_connections lowered to %ld to keep descriptors for the rest", fdmax);
 		l->max_conns = (size_t)fdmax;
 	}
+	l->max_per_source = l->max_conns - l->max_conns / 4;
+	l->incomplete_log = (struct log_limit)LOG_LIMIT_INIT("incomplete TCP messages", 10);
+	l->unread_log = (struct log_limit)LOG_LIMIT_INIT("connections closed with replies unread", 10);
+	l->per_source_log = (struct log_limit)LOG_LIMIT_INIT("connections over the per-address cap", 10);
+	l->oversize_log = (struct log_limit)LOG_LIMIT_INIT("oversized datagrams", 10);
 	l->resume = evtimer_new(base, tcp_resume, l);
 	for (i = 0; i < cfg->agent.n_listen; i++) {
 		const struct netaddr *a = &cfg->agent.listen[i];
@@ -477,10 +602,8 @@ listener_stop(struct listener *l)
 	update_accepting(l);
 	for (c = l->conns; c; c = next) {
 		next = c->next;
-		bufferevent_disable(c->bev, EV_READ);
-		c->closing = 1;
-		if (c->pending == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			tcp_close(c);
+		c->drop_input = 1;
+		tcp_update(c);
 	}
 }
 
@@ -509,5 +632,9 @@ listener_free(struct listener *l)
 	}
 	if (l->resume)
 		event_free(l->resume);
+	log_limit_flush(&l->incomplete_log, LOG_MODULE);
+	log_limit_flush(&l->unread_log, LOG_MODULE);
+	log_limit_flush(&l->per_source_log, LOG_MODULE);
+	log_limit_flush(&l->oversize_log, LOG_MODULE);
 	free(l);
 }
