@@ -181,6 +181,7 @@ struct wire_out {
 	uint8_t *buf;
 	size_t len, pos;
 	int err;
+	struct wire_echo *echo;   /* wire_build_reply: the names written so far */
 };
 
 static void
@@ -226,17 +227,63 @@ out_opt(struct wire_out *o)
 	out_u16(o, 0);   /* rdlength */
 }
 
+/* Where each echoed question name starts in the reply, and how many of its octets were written as
+ * labels (the rest is a pointer), so later names can point into them. */
+struct wire_echo {
+	size_t at[WIRE_MAX_QUESTIONS];
+	size_t literal[WIRE_MAX_QUESTIONS];
+};
+
+/* Write question i's name, its longest suffix already written (same octets, same case: the echo keeps
+ * the request's case) replaced by a pointer, as dnspython compresses replies. */
+static void
+out_name_compressed(struct wire_out *o, const struct wire_msg *req, unsigned i)
+{
+	static struct wire_echo none;
+	struct wire_echo *e = o->echo ? o->echo : &none;
+	const uint8_t *name = req->q[i].name;
+	size_t len = req->q[i].name_len, p = 0;
+
+	e->at[i] = o->pos;
+	while (p < len && name[p] != 0) {
+		unsigned j;
+
+		for (j = 0; j < i; j++) {
+			const uint8_t *prev = req->q[j].name;
+			size_t k = 0, plen = e->literal[j];
+
+			/* label boundaries of j's literal part whose remaining octets equal ours */
+			while (k < plen && prev[k] != 0) {
+				size_t off = e->at[j] + k;
+
+				if (req->q[j].name_len - k == len - p && memcmp(prev + k, name + p, len - p) == 0 &&
+				    off < 0x4000) {
+					out_u16(o, (uint16_t)(0xc000 | off));
+					e->literal[i] = p;
+					return;
+				}
+				k += 1 + (size_t)prev[k];
+			}
+		}
+		out_bytes(o, name + p, 1 + (size_t)name[p]);
+		p += 1 + (size_t)name[p];
+	}
+	out_bytes(o, name + p, len - p);   /* the root label */
+	e->literal[i] = len;
+}
+
 size_t
 wire_build_reply(const struct wire_msg *req, unsigned rcode, int aa, uint8_t *out, size_t outlen)
 {
-	struct wire_out o = { out, outlen, 0, 0 };
+	struct wire_echo echo;
+	struct wire_out o = { out, outlen, 0, 0, &echo };
 	uint16_t flags = WIRE_FLAG_QR | (uint16_t)(wire_opcode(req->flags) << 11) |
 	    (req->flags & WIRE_FLAG_RD) | (aa ? WIRE_FLAG_AA : 0) | (rcode & 0xf);
 	unsigned i;
 
 	out_header(&o, req->id, flags, (uint16_t)req->nq, req->has_opt ? 1 : 0);
 	for (i = 0; i < req->nq; i++) {
-		out_bytes(&o, req->q[i].name, req->q[i].name_len);
+		out_name_compressed(&o, req, i);
 		out_u16(&o, req->q[i].qtype);
 		out_u16(&o, req->q[i].qclass);
 	}
@@ -246,10 +293,34 @@ wire_build_reply(const struct wire_msg *req, unsigned rcode, int aa, uint8_t *ou
 }
 
 size_t
+wire_build_reply_within(const struct wire_msg *req, unsigned rcode, int aa, size_t limit, uint8_t *out,
+    size_t outlen)
+{
+	struct wire_msg bare;
+	size_t n = wire_build_reply(req, rcode, aa, out, outlen);
+
+	if (n > 0 && n <= limit)
+		return n;
+	bare = *req;
+	bare.nq = 0;   /* header (and OPT): never longer than a parsable request with a question */
+	n = wire_build_reply(&bare, rcode, aa, out, outlen);
+	return n <= limit ? n : 0;
+}
+
+void
+wire_reply_set_rcode(uint8_t *reply, size_t len, unsigned rcode, int aa)
+{
+	if (len < WIRE_HDR_LEN)
+		return;
+	reply[2] = (uint8_t)((reply[2] & ~(WIRE_FLAG_AA >> 8)) | (aa ? WIRE_FLAG_AA >> 8 : 0));
+	reply[3] = (uint8_t)((reply[3] & 0xf0) | (rcode & 0xf));
+}
+
+size_t
 wire_build_query(uint16_t id, uint16_t flags, const uint8_t *name, size_t name_len, uint16_t qtype,
     uint16_t qclass, int edns, uint8_t *out, size_t outlen)
 {
-	struct wire_out o = { out, outlen, 0, 0 };
+	struct wire_out o = { out, outlen, 0, 0, NULL };
 
 	out_header(&o, id, flags, 1, edns ? 1 : 0);
 	out_bytes(&o, name, name_len);

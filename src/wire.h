@@ -99,9 +99,15 @@ wire_rcode(uint16_t flags)
 	return flags & 0xf;
 }
 
-/* Build the reply to req: same id and opcode, QR, RD copied, questions echoed, OPT (payload 8192) when
- * req had one, AA when aa. Returns its length, or 0 when outlen is too small. */
+/* Build the reply to req: same id and opcode, QR, RD copied, questions echoed (names compressed against
+ * the ones before, case kept), OPT (payload 8192) when req had one, AA when aa. Returns its length, or 0 when outlen is too small. */
 size_t wire_build_reply(const struct wire_msg *req, unsigned rcode, int aa, uint8_t *out, size_t outlen);
+/* wire_build_reply, but never longer than limit octets: when the reply would be, its questions are
+ * left out (QDCOUNT 0). Returns its length, or 0 when even that does not fit. */
+size_t wire_build_reply_within(const struct wire_msg *req, unsigned rcode, int aa, size_t limit, uint8_t *out,
+    size_t outlen);
+/* Set the RCODE and AA of a reply built earlier (len octets; nothing when shorter than a header). */
+void wire_reply_set_rcode(uint8_t *reply, size_t len, unsigned rcode, int aa);
 /* Build a one-question query with the given header flags and an OPT record when edns. Returns its
  * length, or 0 when outlen is too small. */
 size_t wire_build_query(uint16_t id, uint16_t flags, const uint8_t *name, size_t name_len, uint16_t qtype,

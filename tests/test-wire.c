@@ -252,6 +252,59 @@ START_TEST(reply_copies_rd_and_case)
 }
 END_TEST
 
+/* Echoed names are compressed (as dnspython does): 16 questions, 15 of them pointers to the first, come
+ * back as long as they went (the reply used to be 4,156 octets for 361); case is kept. */
+START_TEST(reply_compresses_echoed_names)
+{
+	uint8_t q[600], r[9000], name[WIRE_NAME_MAX];
+	size_t n = 12, i, rl;
+	struct wire_msg m;
+
+	memset(q, 0, 12);
+	q[0] = 0x12;
+	q[2] = 0x01;   /* QUERY, RD */
+	q[5] = 16;
+	for (i = 0; i < 4; i++) {   /* labels of 63, 63, 63 and 61 octets: 255 in all */
+		size_t l = i < 3 ? 63 : 61;
+
+		q[n++] = (uint8_t)l;
+		memset(q + n, 'a' + (int)i, l);
+		n += l;
+	}
+	q[n++] = 0;
+	q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	for (i = 0; i < 15; i++) {
+		q[n++] = 0xc0, q[n++] = 12;
+		q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	}
+	ck_assert_uint_eq(n, 361);
+	ck_assert_int_eq(wire_parse(q, n, &m), 0);
+	rl = wire_build_reply(&m, WIRE_RCODE_REFUSED, 0, r, sizeof r);
+	ck_assert_uint_eq(rl, 361);
+	ck_assert_mem_eq(r + 12, q + 12, n - 12);
+	ck_assert_int_eq(wire_parse(r, rl, &m), 0);   /* and it reads back */
+	ck_assert_uint_eq(m.nq, 16);
+	ck_assert_uint_eq(m.q[15].name_len, 255);
+
+	/* a shared suffix of another case is not pointed to; the common "com" is */
+	n = wire_build_query(1, 0, name, wire_name_from_text("a.Example.com", name), 1, 1, 0, q, sizeof q);
+	ck_assert_int_eq(wire_parse(q, n, &m), 0);
+	m.nq = 2;
+	m.q[1].name_len = (uint8_t)wire_name_from_text("b.example.com", m.q[1].name);
+	rl = wire_build_reply(&m, 0, 0, r, sizeof r);
+	ck_assert_uint_eq(rl, 12 + 15 + 4 + (2 + 8 + 2) + 4);
+	ck_assert_mem_eq(r + 31, "\001b\007example\300\026", 12);   /* "com" of the first, at 22 */
+
+	/* never longer than a limit: the questions go */
+	ck_assert_uint_eq(wire_build_reply_within(&m, WIRE_RCODE_REFUSED, 0, rl, r, sizeof r), rl);
+	ck_assert_uint_eq(wire_build_reply_within(&m, WIRE_RCODE_REFUSED, 0, rl - 1, r, sizeof r), 12);
+	ck_assert_uint_eq(r[5], 0);
+	wire_reply_set_rcode(r, 12, WIRE_RCODE_SERVFAIL, 1);
+	ck_assert_uint_eq(r[2] & 0x04, 0x04);
+	ck_assert_uint_eq(r[3] & 0x0f, WIRE_RCODE_SERVFAIL);
+}
+END_TEST
+
 START_TEST(name_text)
 {
 	uint8_t name[WIRE_NAME_MAX];
@@ -328,6 +381,7 @@ main(void)
 	tcase_add_test(tc, name_limits);
 	tcase_add_test(tc, opt_and_tsig);
 	tcase_add_test(tc, reply_copies_rd_and_case);
+	tcase_add_test(tc, reply_compresses_echoed_names);
 	tcase_add_test(tc, name_text);
 	tcase_add_test(tc, name_text_limits);
 	tcase_add_test(tc, names_of_numbers);
