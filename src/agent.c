@@ -11,19 +11,19 @@
 #include "log.h"
 #include "zoneq.h"
 
-#define DROP_LOG_PER_SECOND 10   /* messages dropped without a reply are logged at most this often */
+#define LOG_PER_SECOND 10          /* per-request lines of one kind written a second at most */
+#define AGENT_HELD_MAX (16u << 20)   /* octets held by requests waiting for their operations */
 
 struct agent {
 	const struct config *cfg;
 	struct zoneq *q;
-	uint64_t drop_second;         /* the second the drop counters are for */
-	unsigned drops_logged;
-	unsigned long drops_quiet;    /* dropped and not logged in that second */
+	size_t held;                   /* octets held by the requests waiting (struct and reply) */
+	struct log_limit drop_log, refused_log, failed_log, full_log;
 };
 
-/* One request waiting for its operation. */
+/* One request waiting for its operation: only what its log line and reply need. */
 struct agent_req {
-	struct wire_msg m;
+	struct agent *a;
 	struct netaddr peer;
 	const char *transport;
 	enum agent_kind kind;
@@ -31,6 +31,8 @@ struct agent_req {
 	uint64_t t0;
 	agent_reply_fn *reply;
 	void *arg;
+	size_t len;                    /* the reply, built on arrival; RCODE and AA are set when answered */
+	uint8_t out[];
 };
 
 static const char *const kind_names[] = { "DROP", "REFUSE", "CREATE", "DELETE", "NOTIFY" };
@@ -178,12 +180,22 @@ agent_new(const struct config *cfg, struct zoneq *q)
 		return NULL;
 	a->cfg = cfg;
 	a->q = q;
+	a->drop_log = (struct log_limit)LOG_LIMIT_INIT("messages dropped without a reply", LOG_PER_SECOND);
+	a->refused_log = (struct log_limit)LOG_LIMIT_INIT("REFUSED requests", LOG_PER_SECOND);
+	a->failed_log = (struct log_limit)LOG_LIMIT_INIT("failed requests", LOG_PER_SECOND);
+	a->full_log = (struct log_limit)LOG_LIMIT_INIT("requests answered at once (queue full)", LOG_PER_SECOND);
 	return a;
 }
 
 void
 agent_free(struct agent *a)
 {
+	if (a == NULL)
+		return;
+	log_limit_flush(&a->drop_log, LOG_MODULE);
+	log_limit_flush(&a->refused_log, LOG_MODULE);
+	log_limit_flush(&a->failed_log, LOG_MODULE);
+	log_limit_flush(&a->full_log, LOG_MODULE);
 	free(a);
 }
 
@@ -200,20 +212,24 @@ result_detail(enum agent_kind kind, enum zoneop_result r)
 	return zoneop_result_name(r);
 }
 
-/* Log the request's one INFO line and send its reply. */
+/* Log the request's one line and send its reply (out, n: built already, RCODE and AA set). A peer
+ * decides how many requests fail or are refused: those lines are rate-limited and skip the Event Log. */
 static void
-agent_answer(const struct wire_msg *m, const struct netaddr *peer, const char *transport, enum agent_kind kind,
-    const char *zone, unsigned rcode, int aa, const char *detail, uint64_t ms, agent_reply_fn *reply, void *arg)
+agent_answer(struct agent *a, const struct netaddr *peer, const char *transport, enum agent_kind kind,
+    const char *zone, unsigned rcode, int aa, const char *detail, uint64_t ms, const uint8_t *out, size_t n,
+    struct log_limit *lim, agent_reply_fn *reply, void *arg)
 {
-	uint8_t out[AGENT_REPLY_MAX];
 	char paddr[NETADDR_TEXT_MAX], rbuf[16];
-	size_t n = wire_build_reply(m, rcode, aa, out, sizeof out);
-	enum log_level lvl = rcode == WIRE_RCODE_NOERROR ? LOG_LVL_INFO : LOG_LVL_WARNING;
+	const char *fmt = "%s %s from %s/%s: %s%s, %s (%llu ms)";
 
 	netaddr_text(peer, paddr, sizeof paddr);
-	log_emit(lvl, LOG_MODULE, 0, "%s %s from %s/%s: %s%s, %s (%llu ms)", kind_names[kind], *zone ? zone : "-",
-	    paddr, transport, wire_rcode_name(rcode, rbuf, sizeof rbuf), aa ? " AA" : "", detail,
-	    (unsigned long long)ms);
+	if (rcode == WIRE_RCODE_NOERROR)
+		log_info(fmt, kind_names[kind], *zone ? zone : "-", paddr, transport,
+		    wire_rcode_name(rcode, rbuf, sizeof rbuf), aa ? " AA" : "", detail, (unsigned long long)ms);
+	else
+		log_limited(lim ? lim : rcode == WIRE_RCODE_REFUSED ? &a->refused_log : &a->failed_log,
+		    LOG_LVL_WARNING, LOG_MODULE, fmt, kind_names[kind], *zone ? zone : "-", paddr, transport,
+		    wire_rcode_name(rcode, rbuf, sizeof rbuf), aa ? " AA" : "", detail, (unsigned long long)ms);
 	reply(arg, out, n);
 }
 
@@ -227,33 +243,11 @@ agent_op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, 
 	(void)zones;
 	(void)n;
 	agent_result_reply(req->kind, r, &rcode, &aa);
-	agent_answer(&req->m, &req->peer, req->transport, req->kind, req->zone, rcode, aa,
-	    result_detail(req->kind, r), compat_monotonic_ms() - req->t0, req->reply, req->arg);
+	wire_reply_set_rcode(req->out, req->len, rcode, aa);
+	req->a->held -= sizeof *req + req->len;
+	agent_answer(req->a, &req->peer, req->transport, req->kind, req->zone, rcode, aa, result_detail(req->kind, r),
+	    compat_monotonic_ms() - req->t0, req->out, req->len, NULL, req->reply, req->arg);
 	free(req);
-}
-
-/* Log a dropped message, at most DROP_LOG_PER_SECOND a second: junk costs no reply, and should not
- * cost a log line each either. */
-static void
-agent_log_drop(struct agent *a, size_t len, const struct netaddr *peer, const char *transport, const char *why)
-{
-	uint64_t now = compat_monotonic_ms() / 1000;
-	char paddr[NETADDR_TEXT_MAX];
-
-	if (now != a->drop_second) {
-		if (a->drops_quiet)
-			log_warnx("%lu more messages dropped without a reply were not logged", a->drops_quiet);
-		a->drop_second = now;
-		a->drops_logged = 0;
-		a->drops_quiet = 0;
-	}
-	if (a->drops_logged >= DROP_LOG_PER_SECOND) {
-		a->drops_quiet++;
-		return;
-	}
-	a->drops_logged++;
-	log_info("message of %zu octets from %s/%s dropped: %s", len, netaddr_text(peer, paddr, sizeof paddr),
-	    transport, why);
 }
 
 void
@@ -262,28 +256,40 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 {
 	struct agent_verdict v;
 	struct agent_req *req;
+	struct wire_msg m;
+	uint8_t out[AGENT_REPLY_MAX];
+	size_t n;
+	unsigned rcode;
+	int aa;
 
-	req = malloc(sizeof *req);
-	if (req == NULL) {
-		log_warnx("out of memory; message dropped");
-		reply(arg, NULL, 0);
-		return;
-	}
-	agent_classify(a->cfg, wire_parse(msg, len, &req->m) == 0 ? &req->m : NULL, peer, &v);
+	agent_classify(a->cfg, wire_parse(msg, len, &m) == 0 ? &m : NULL, peer, &v);
 	if (v.kind == AGENT_DROP) {
-		agent_log_drop(a, len, peer, transport, v.why);
-		free(req);
+		char paddr[NETADDR_TEXT_MAX];
+
+		log_limited(&a->drop_log, LOG_LVL_INFO, LOG_MODULE, "message of %zu octets from %s/%s dropped: %s", len,
+		    netaddr_text(peer, paddr, sizeof paddr), transport, v.why);
 		reply(arg, NULL, 0);
 		return;
 	}
 	if (v.kind == AGENT_REFUSE) {
 		char zbuf[WIRE_NAME_TEXT_MAX];
 
-		wire_name_to_text(req->m.q[0].name, req->m.q[0].name_len, zbuf, sizeof zbuf);
-		agent_answer(&req->m, peer, transport, v.kind, zbuf, WIRE_RCODE_REFUSED, 0, v.why, 0, reply, arg);
-		free(req);
+		/* no amplification: a source we do not serve never gets more octets than it sent */
+		n = wire_build_reply_within(&m, WIRE_RCODE_REFUSED, 0, config_allowed(a->cfg, peer) ? sizeof out : len,
+		    out, sizeof out);
+		wire_name_to_text(m.q[0].name, m.q[0].name_len, zbuf, sizeof zbuf);
+		agent_answer(a, peer, transport, v.kind, zbuf, WIRE_RCODE_REFUSED, 0, v.why, 0, out, n, NULL, reply, arg);
 		return;
 	}
+	n = wire_build_reply(&m, WIRE_RCODE_NOERROR, 0, out, sizeof out);
+	if (a->held + sizeof *req + n > AGENT_HELD_MAX || (req = malloc(sizeof *req + n)) == NULL) {
+		agent_full_reply(v.kind, &rcode, &aa);
+		wire_reply_set_rcode(out, n, rcode, aa);
+		agent_answer(a, peer, transport, v.kind, v.op.zone, rcode, aa, "too many requests waiting", 0, out, n,
+		    &a->full_log, reply, arg);
+		return;
+	}
+	req->a = a;
 	req->peer = *peer;
 	req->transport = transport;
 	req->kind = v.kind;
@@ -291,13 +297,15 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 	req->t0 = compat_monotonic_ms();
 	req->reply = reply;
 	req->arg = arg;
+	req->len = n;
+	memcpy(req->out, out, n);
+	a->held += sizeof *req + n;
 	if (zoneq_submit(a->q, &v.op, agent_op_done, req) == ZONEQ_FULL) {
-		unsigned rcode;
-		int aa;
-
+		a->held -= sizeof *req + n;
 		agent_full_reply(v.kind, &rcode, &aa);
-		agent_answer(&req->m, peer, transport, v.kind, v.op.zone, rcode, aa, "queue full (max_queued)", 0, reply,
-		    arg);
+		wire_reply_set_rcode(out, n, rcode, aa);
+		agent_answer(a, peer, transport, v.kind, v.op.zone, rcode, aa, "queue full (max_queued)", 0, out, n,
+		    &a->full_log, reply, arg);
 		free(req);
 	}
 }

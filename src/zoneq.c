@@ -13,7 +13,9 @@
 #define ZQ_START_TRIES 3        /* a process that could not start is tried again: nothing happened yet */
 #define ZQ_START_BACKOFF_MS 250
 
-enum op_state { OP_QUEUED, OP_DELAYED, OP_RUNNING };
+/* OP_DELAYED: a Refresh waiting notify_delay (NOTIFYs meanwhile are covered by it and answered at once);
+ * OP_BACKOFF: waiting to try a start again (nothing is done yet: a NOTIFY then joins and waits). */
+enum op_state { OP_QUEUED, OP_DELAYED, OP_BACKOFF, OP_RUNNING };
 
 struct zq_waiter {
 	struct zq_waiter *next;
@@ -50,6 +52,7 @@ struct zoneq {
 	size_t nops;
 	size_t nwaiters;
 	unsigned long started;
+	struct log_limit full_log;   /* requests not queued: a peer decides how many */
 };
 
 static unsigned
@@ -167,9 +170,9 @@ zq_finish(struct zoneq *q, struct zq_op *op, enum zoneop_result r, const struct 
 static void zq_schedule(struct zoneq *q);
 static void zq_delay_over(evutil_socket_t fd, short what, void *arg);
 
-/* Wait ms before op may run (the notify delay, or a back-off after a failed start). Returns 0 or -1. */
+/* Wait ms in state (OP_DELAYED or OP_BACKOFF) before op may run. Returns 0 or -1. */
 static int
-zq_delay(struct zoneq *q, struct zq_op *op, unsigned ms)
+zq_delay(struct zoneq *q, struct zq_op *op, unsigned ms, enum op_state state)
 {
 	struct timeval tv = { (long)(ms / 1000), (long)(ms % 1000) * 1000 };
 
@@ -177,7 +180,7 @@ zq_delay(struct zoneq *q, struct zq_op *op, unsigned ms)
 		return -1;
 	if (evtimer_add(op->delay, &tv) != 0)
 		return -1;
-	op->state = OP_DELAYED;
+	op->state = state;
 	return 0;
 }
 
@@ -210,7 +213,7 @@ zq_schedule(struct zoneq *q)
 		} else {
 			q->running--;
 			if (++op->start_failures < ZQ_START_TRIES &&
-			    zq_delay(q, op, ZQ_START_BACKOFF_MS * op->start_failures) == 0) {
+			    zq_delay(q, op, ZQ_START_BACKOFF_MS * op->start_failures, OP_BACKOFF) == 0) {
 				log_warnx("%s %s: could not start the operation; trying again in %u ms",
 				    zoneop_kind_name(op->op.kind), zq_label(z), ZQ_START_BACKOFF_MS * op->start_failures);
 				continue;
@@ -245,6 +248,7 @@ zoneq_new(struct event_base *base, struct backend *b, const struct zoneq_limits 
 	q->base = base;
 	q->backend = b;
 	q->lim = *lim;
+	q->full_log = (struct log_limit)LOG_LIMIT_INIT("requests not queued (queue full)", 10);
 	if (q->lim.max_concurrent == 0)
 		q->lim.max_concurrent = 1;
 	if (q->lim.max_waiters == 0)
@@ -272,14 +276,16 @@ zoneq_submit(struct zoneq *q, const struct zoneop *req, zoneop_done_fn *done, vo
 	/* Join the zone's last operation when it is the same; a running refresh may have missed this change. */
 	if (last && zoneop_same(&last->op, req) && !(req->kind == ZONEOP_REFRESH && last->state == OP_RUNNING)) {
 		if (zq_add_waiter(q, last, done, arg) != 0) {
-			log_warnx("%s %s: more than %u requests for one operation; not queued",
+			log_limited(&q->full_log, LOG_LVL_WARNING, LOG_MODULE,
+			    "%s %s: more than %u requests for one operation; not queued",
 			    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_waiters);
 			return ZONEQ_FULL;
 		}
 		return ZONEQ_ACCEPTED;
 	}
 	if (q->nops >= q->lim.max_queued) {
-		log_warnx("%s %s: queue full (max_queued = %u operations); not queued",
+		log_limited(&q->full_log, LOG_LVL_WARNING, LOG_MODULE,
+		    "%s %s: queue full (max_queued = %u operations); not queued",
 		    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_queued);
 		zq_zone_release(q, z);
 		return ZONEQ_FULL;
@@ -295,7 +301,7 @@ zoneq_submit(struct zoneq *q, const struct zoneop *req, zoneop_done_fn *done, vo
 		op->op.zone[0] = '\0';
 	op->wtail = &op->waiters;
 	op->state = OP_QUEUED;
-	if (req->kind == ZONEOP_REFRESH && q->lim.notify_delay_ms > 0 && zq_delay(q, op, q->lim.notify_delay_ms) != 0) {
+	if (req->kind == ZONEOP_REFRESH && q->lim.notify_delay_ms > 0 && zq_delay(q, op, q->lim.notify_delay_ms, OP_DELAYED) != 0) {
 		if (op->delay)
 			event_free(op->delay);
 		free(op);
@@ -368,5 +374,7 @@ zoneq_abandon_queued(struct zoneq *q)
 void
 zoneq_free(struct zoneq *q)
 {
+	if (q)
+		log_limit_flush(&q->full_log, LOG_MODULE);
 	free(q);
 }

@@ -287,6 +287,193 @@ START_TEST(message_deadline_from_first_octet)
 }
 END_TEST
 
+/* 3. No amplification: a source outside allow_notify never gets more octets than it sent. 16 questions,
+ * 15 of them pointers to the first (255 octets), got 4,156 octets back for 361; 16 pointers to a
+ * name hidden in the header got 124 for 108. */
+START_TEST(no_amplification)
+{
+	uint8_t q[600], r[9000];
+	size_t n = 12, i;
+	long got;
+
+	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\nallow_notify = 192.0.2.1\n");
+	memset(q, 0, 12);
+	q[0] = 0x12;
+	q[2] = 0x01;
+	q[5] = 16;
+	for (i = 0; i < 4; i++) {
+		size_t l = i < 3 ? 63 : 61;
+
+		q[n++] = (uint8_t)l;
+		memset(q + n, 'a' + (int)i, l);
+		n += l;
+	}
+	q[n++] = 0;
+	q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	for (i = 0; i < 15; i++) {
+		q[n++] = 0xc0, q[n++] = 12;
+		q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	}
+	got = tu_udp_query(port, q, n, r, sizeof r, 3000);
+	ck_assert_msg(got > 0 && got <= (long)n, "%zu octets in, %ld out", n, got);
+	ck_assert_uint_eq(r[3] & 0x0f, WIRE_RCODE_REFUSED);
+
+	/* the id is the label "x", the flags' first octet (0: QUERY) ends the name: every question points there */
+	n = 12;
+	memset(q, 0, 12);
+	q[0] = 1, q[1] = 'x';
+	q[5] = 16;
+	for (i = 0; i < 16; i++) {
+		q[n++] = 0xc0, q[n++] = 0;
+		q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	}
+	got = tu_udp_query(port, q, n, r, sizeof r, 3000);
+	ck_assert_msg(got > 0 && got <= (long)n, "%zu octets in, %ld out", n, got);
+	ck_assert_uint_eq(r[3] & 0x0f, WIRE_RCODE_REFUSED);
+	stop();
+}
+END_TEST
+
+/* 5. Per-request warnings are rate-limited with a count of the rest: 3,000 refused requests write
+ * about 10 lines a second, not 3,000. */
+START_TEST(request_warnings_rate_limited)
+{
+	uint8_t q[512], r[512], name[WIRE_NAME_MAX];
+	size_t nl = wire_name_from_text("junk.example", name), ql, i;
+	char path[600];
+	uint64_t t0 = tu_now_ms();
+	int lines, summaries;
+
+	start("[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = fake\nallow_notify = 192.0.2.1\n");
+	for (i = 0; i < 3000; i++) {
+		ql = wire_build_query((uint16_t)i, 0x7000, name, nl, WIRE_TYPE_CC_CREATE, WIRE_CLASS_CC, 0, q, sizeof q);
+		ck_assert_int_gt(tu_udp_query(port, q, ql, r, sizeof r, 3000), 0);   /* REFUSED: not allowed */
+	}
+	tu_sleep_ms(1100);   /* a line in a later second writes the count of the ones not logged */
+	ck_assert_int_gt(tu_udp_query(port, q, ql, r, sizeof r, 3000), 0);
+	tu_sleep_ms(300);
+	snprintf(path, sizeof path, "%s/agent.log", dir);
+	lines = tu_count_in_file(path, "REFUSE junk.example. from");
+	summaries = tu_count_in_file(path, "more REFUSED requests were not logged");
+	fprintf(stderr, "3,001 refused requests in %llu ms: %d lines, %d summaries\n",
+	    (unsigned long long)(tu_now_ms() - t0), lines, summaries);
+	ck_assert_int_ge(lines, 1);
+	ck_assert_int_le(lines, (int)(10 * ((tu_now_ms() - t0) / 1000 + 2)));
+	ck_assert_int_ge(summaries, 1);
+	stop();
+}
+END_TEST
+
+/* 7. A NOTIFY is never answered before its refresh is done: during the back-off after a failed
+ * PowerShell start, a second NOTIFY (notify_delay = 0) waits for the outcome (it got NOERROR AA at
+ * once while the refresh then failed). */
+START_TEST(notify_during_backoff_waits)
+{
+	char conf[2048], *bad;
+	uint8_t q[512], r[512], name[WIRE_NAME_MAX];
+	size_t nl = wire_name_from_text("backoff.example", name), ql;
+	evutil_socket_t first;
+	struct sockaddr_in sin;
+	long n;
+	uint64_t t0;
+
+	dir = tu_tmpdir("msdns-hostile");
+	ck_assert_ptr_nonnull(dir);
+	bad = tu_write_file(dir, "not-a-program", "this is no program\n");   /* readable, cannot be started */
+	snprintf(conf, sizeof conf,
+	    "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = msdns\nmasters = 192.0.2.1\n"
+	    "allow_notify = 127.0.0.1\nnotify_delay = 0\n[backend:agent:msdns]\npowershell = %s\nscript = %s\n", bad, bad);
+	agent = tu_agent_start(dir, conf, &port);
+	ck_assert_msg(agent != NULL, "agent did not start");
+	ql = wire_build_query(0x1111, 0x2000, name, nl, WIRE_TYPE_SOA, WIRE_CLASS_IN, 0, q, sizeof q);
+	first = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_int_eq(sendto(first, (const char *)q, (int)ql, 0, (struct sockaddr *)&sin, sizeof sin), (int)ql);
+	tu_sleep_ms(100);   /* the first start has failed; the refresh waits 250 ms to try again */
+	q[0] = 0x22;
+	t0 = tu_now_ms();
+	n = tu_udp_query(port, q, ql, r, sizeof r, 5000);
+	fprintf(stderr, "second NOTIFY answered rcode %u after %llu ms\n", r[3] & 0x0f,
+	    (unsigned long long)(tu_now_ms() - t0));
+	ck_assert_int_eq(n, (long)ql);
+	ck_assert_msg((r[3] & 0x0f) == WIRE_RCODE_SERVFAIL, "the second NOTIFY was answered rcode %u for a refresh "
+	    "that never ran", r[3] & 0x0f);
+	ck_assert_uint_eq(r[2] & 0x04, 0);   /* no AA */
+	evutil_closesocket(first);
+	free(bad);
+	stop();
+}
+END_TEST
+
+/* 4. Memory has a budget: a flood of CREATEs for 1,000 zones whose operations hang keeps the agent
+ * within tens of MB, the requests past the budget answered SERVFAIL at once (100,000 took the agent
+ * to about 440 MB; 260,000 to 1.19 GB). */
+START_TEST(flood_memory_bounded)
+{
+	char conf[2048], state[600];
+	uint8_t q[512], r[512], name[WIRE_NAME_MAX];
+	evutil_socket_t u;
+	struct sockaddr_in sin;
+	unsigned i, servfail = 0;
+	long rss, peak = 0;
+	int big = 4 << 20;
+
+	dir = tu_tmpdir("msdns-hostile");
+	ck_assert_ptr_nonnull(dir);
+	snprintf(state, sizeof state, "%s/state", dir);
+	compat_mkdir(state);
+	tu_setenv("PSSIM_STATE", state);
+	tu_setenv("PSSIM_FAULT", "hang");
+	snprintf(conf, sizeof conf,
+	    "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = msdns\nmasters = 192.0.2.1\n"
+	    "allow_notify = 127.0.0.1\n[backend:agent:msdns]\npowershell = %s\nscript = %s\noperation_timeout = 3\n"
+	    "max_concurrent = 2\n", tu_program("MSDNS_PSSIM"), tu_program("MSDNS_SCRIPT"));
+	agent = tu_agent_start(dir, conf, &port);
+	tu_setenv("PSSIM_FAULT", "");
+	ck_assert_msg(agent != NULL, "agent did not start");
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(u, SOL_SOCKET, SO_RCVBUF, (const char *)&big, sizeof big);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	evutil_make_socket_nonblocking(u);
+	for (i = 0; i < 100000; i++) {
+		char zone[64];
+		size_t ql;
+
+		snprintf(zone, sizeof zone, "flood%u.example", i % 1000);
+		ql = wire_build_query((uint16_t)i, 0x7000, name, wire_name_from_text(zone, name), WIRE_TYPE_CC_CREATE,
+		    WIRE_CLASS_CC, 0, q, sizeof q);
+		sendto(u, (const char *)q, (int)ql, 0, (struct sockaddr *)&sin, sizeof sin);
+		if (i % 200 == 199)
+			tu_sleep_ms(2);   /* a pace the agent keeps up with: the flood must arrive, not be dropped */
+		while (recv(u, (char *)r, sizeof r, 0) >= 12)
+			servfail += (r[3] & 0x0f) == WIRE_RCODE_SERVFAIL;
+		if (i % 10000 == 9999 && (rss = tu_proc_rss_kb(agent)) > peak)
+			peak = rss;
+	}
+	tu_sleep_ms(500);
+	while (recv(u, (char *)r, sizeof r, 0) >= 12)
+		servfail += (r[3] & 0x0f) == WIRE_RCODE_SERVFAIL;
+	if ((rss = tu_proc_rss_kb(agent)) > peak)
+		peak = rss;
+	fprintf(stderr, "100,000 CREATEs for 1,000 hung zones: peak RSS %ld KiB, %u answered SERVFAIL at once\n",
+	    peak, servfail);
+	if (peak >= 0)
+		ck_assert_msg(peak < 64 * 1024, "peak RSS %ld KiB", peak);
+	ck_assert_uint_gt(servfail, 1000);
+	evutil_closesocket(u);
+	tu_proc_term(agent);
+	tu_proc_wait(agent, 30000);
+	tu_proc_free(agent);
+	free(dir);
+}
+END_TEST
+
 /* The powershell of this test: lists the descriptors it was started with into $HOSTILE_FDS, succeeds. */
 static const char child_script[] =
     "#!/bin/sh\nls -l /proc/self/fd >> \"$HOSTILE_FDS\" 2>&1\necho result=done\nexit 0\n";
@@ -388,6 +575,10 @@ main(void)
 	tcase_add_test(tc, message_deadline_from_first_octet);
 	tcase_add_test(tc, slowloris_does_not_hold_tcp);
 	tcase_add_test(tc, children_inherit_nothing);
+	tcase_add_test(tc, no_amplification);
+	tcase_add_test(tc, request_warnings_rate_limited);
+	tcase_add_test(tc, notify_during_backoff_waits);
+	tcase_add_test(tc, flood_memory_bounded);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
