@@ -10,7 +10,8 @@ so every cast and call between the services stays here and no broker is needed. 
 applied by Designate's own `PoolCommands.update` in this process (a separate designate-manage could
 not reach a fake:/ central); the ready file is written only after that, because the worker caches
 the pool and its targets the first time it uses it. Nothing in Designate is patched, except with
---widen-dns-opcodes (2022.2 only; see widen_dns_opcodes).
+--widen-dns-opcodes (2022.2 only; see widen_dns_opcodes); SQLite's "database is locked" is reported
+to Designate as the deadlock it already retries (see sqlite_locked_is_deadlock).
 """
 import argparse
 import os
@@ -46,6 +47,24 @@ def widen_dns_opcodes():
         setattr(dns.opcode, m.name, m)
 
 
+def sqlite_locked_is_deadlock():
+    """Report SQLite's "database is locked" as oslo.db's DBDeadlock, which Designate's storage retries.
+
+    With SQLite (test only; deployments use MySQL) two green threads writing at once make SQLite
+    refuse the second at once ("database is locked": a read transaction cannot be upgraded while
+    another holds the write lock). Seen for real: a zone's status update failed that way while the
+    next zone was being created, and the zone stayed PENDING forever. MySQL reports the same
+    situation as a deadlock, which Designate's @storage.retry re-runs; this makes SQLite say so too.
+    """
+    import sqlalchemy.exc
+    from oslo_db import exception as db_exception
+    from oslo_db.sqlalchemy import exc_filters
+
+    @exc_filters.filters('sqlite', sqlalchemy.exc.OperationalError, r'.*database is locked')
+    def locked(error, match, engine_name, is_disconnect):
+        raise db_exception.DBDeadlock(error)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--config-file', required=True)
@@ -64,6 +83,7 @@ def main():
         return manage.main()
 
     import designate.cmd  # noqa: F401  eventlet.monkey_patch(os=False), as every designate-* does
+    sqlite_locked_is_deadlock()
     import eventlet
     from oslo_log import log as logging
     import oslo_messaging

@@ -199,6 +199,7 @@ class Designate:
         return f"""[DEFAULT]
 debug = True
 transport_url = fake:/
+quota_zones = 10000
 state_path = {d}
 [oslo_concurrency]
 lock_path = {d}/lock

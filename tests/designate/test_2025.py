@@ -59,6 +59,8 @@ def main():
             check(ms[n]['type'] == 'Secondary' and ms[n]['masters'] == '127.0.0.1',
                   '%s is a secondary of mDNS on Microsoft DNS' % n)
         check('Timeout on NOTIFY' not in d.text(), "no NOTIFY of Designate's worker went unanswered")
+        check('Sent NOTIFY to host=127.0.0.1:%d for zone_name=%s' % (agent_port, CATALOG) in d.text(),
+              "the worker sent its catalog NOTIFYs to the agent")
         check('NOTIFY catalog.example from 127.0.0.1' in agent.text(), "the agent answered the worker's catalog NOTIFYs")
 
         # Update: a recordset -> the worker's NOTIFY for the member -> a Refresh (zone transfer).
@@ -80,7 +82,9 @@ def main():
         # Restart: the agent is stopped, a member is added and one removed meanwhile; after the
         # restart both changes are applied, nothing else changes, and ownership survived (a member
         # deleted afterwards is still deleted).
-        creates0 = agent.count('Create')
+        kept = ['a.example', 'first.example']
+        mtime = {n: os.stat(os.path.join(agent.state, 'files', n + '.dns')).st_mtime_ns for n in kept}
+        deletes0 = agent.count('Delete')
         agent.stop()
         zones['d.example'] = api.create_zone('d.example.')
         api.delete_zone(zones['c.example']['id'])
@@ -89,9 +93,10 @@ def main():
         agent.start()
         wait_for(lambda: 'd.example' in agent.zones() and 'c.example' not in agent.zones(), 90,
                  'the changes made while the agent was down')
-        check(present(['a.example', 'first.example']), 'the members from before the restart are still there')
-        check(agent.count('Create') - creates0 <= 3,
-              'no member was recreated wholesale after the restart (%d Create runs)' % (agent.count('Create') - creates0))
+        check(present(kept) and all(os.stat(os.path.join(agent.state, 'files', n + '.dns')).st_mtime_ns == mtime[n]
+                                    for n in kept),
+              'the members from before the restart are still there, not recreated')
+        check(agent.count('Delete') - deletes0 == 1, 'the restart deleted exactly the one removed member')
         api.delete_zone(zones['first.example']['id'])
         wait_for(lambda: 'first.example' not in agent.zones(), 60, 'first.example deleted after the restart')
         check(True, 'ownership survived the restart: a member created before it is deleted after it')
