@@ -2,9 +2,13 @@
  *
  * Same command line, exit codes and output lines as the real script (DESIGN.md, "The PowerShell
  * contract"). Zones live in $PSSIM_STATE/zones/<zone> as key=value lines; every run is recorded in
- * $PSSIM_STATE/calls.log. Faults: $PSSIM_DELAY_MS (start-up delay), $PSSIM_FAULT or the file
- * $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow, unreachable. */
+ * $PSSIM_STATE/calls.log. Faults: $PSSIM_DELAY_MS (start-up delay), $PSSIM_OP_MS (time each operation
+ * takes), $PSSIM_FAULT or the file $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow,
+ * unreachable; in -Serve mode (the worker line protocol) also junk (a malformed answer), partial (an
+ * answer without its LF, then the end), wrongseq (an answer for another request), die (the end in the
+ * middle of the operation), stray (a stray line before the answer). */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +20,6 @@
 #include <process.h>
 #include <windows.h>
 #else
-#include <dirent.h>
 #include <spawn.h>
 #include <unistd.h>
 extern char **environ;
@@ -32,12 +35,18 @@ struct zone {
 
 static const char *state;
 static const char *operation, *zone_name, *masters_arg;
-static int delete_unmanaged;
+static int delete_unmanaged, no_converge;
 static int slow;
+static unsigned long serve_seq;   /* -Serve: the request being served (its lines carry it); 0: one run */
+
+#define FAULT_NONE (-1)       /* go on with the operation */
+#define FAULT_ANSWERED (-2)   /* -Serve: the fault printed whatever answer there is */
 
 static void
 out(const char *fmt, const char *v)
 {
+	if (serve_seq)
+		printf("%lu fact ", serve_seq);
 	printf(fmt, v);
 	putchar('\n');
 	fflush(stdout);
@@ -219,11 +228,12 @@ valid_masters(const char *s)
 	return 1;
 }
 
-static void
+/* Play fault; returns FAULT_NONE, FAULT_ANSWERED, or the exit code to answer with. */
+static int
 apply_fault(const char *fault)
 {
 	if (fault == NULL || *fault == '\0')
-		return;
+		return FAULT_NONE;
 	if (strncmp(fault, "hang", 4) == 0) {
 		out("fault=%s", "hang");
 		for (;;)
@@ -237,30 +247,59 @@ apply_fault(const char *fault)
 	}
 	if (strncmp(fault, "exit=", 5) == 0) {
 		fprintf(stderr, "simulated failure (exit %d)\n", atoi(fault + 5));
-		exit(finish(atoi(fault + 5)));
+		return atoi(fault + 5);
 	}
 	if (strncmp(fault, "unreachable", 11) == 0) {
 		fprintf(stderr, "Failed to get the zone information on server localhost. (WIN32 1722)\n");
-		exit(finish(MSDNS_EXIT_UNREACHABLE));
+		return MSDNS_EXIT_UNREACHABLE;
 	}
 	if (strncmp(fault, "slow", 4) == 0)
 		slow = 1;
+	if (strncmp(fault, "die", 3) == 0) {
+		out("fault=%s", "die");
+		exit(MSDNS_EXIT_FAILED);
+	}
+	if (serve_seq == 0)
+		return FAULT_NONE;
+	if (strncmp(fault, "junk", 4) == 0) {
+		printf("%lu exit banana\n", serve_seq);
+		fflush(stdout);
+		return FAULT_ANSWERED;
+	}
+	if (strncmp(fault, "partial", 7) == 0) {
+		printf("%lu exit 0", serve_seq);
+		fflush(stdout);
+		exit(0);
+	}
+	if (strncmp(fault, "wrongseq", 8) == 0) {
+		printf("%lu exit 0\n", serve_seq + 1000);
+		fflush(stdout);
+		return FAULT_ANSWERED;
+	}
+	if (strncmp(fault, "stray", 5) == 0) {
+		printf("WARNING: something the script did not mean to print\n");
+		fflush(stdout);
+	}
+	return FAULT_NONE;
 }
 
-static void
+static int
 zone_fault(void)
 {
 	char p[1024], buf[64] = "";
 	FILE *f;
 
+	if (zone_name == NULL)
+		return FAULT_NONE;
 	path_of(p, sizeof p, "faults", zone_name);
 	if ((f = fopen(p, "r")) != NULL) {
 		if (fgets(buf, sizeof buf, f) == NULL)
 			buf[0] = '\0';
 		fclose(f);
 		buf[strcspn(buf, "\r\n")] = '\0';
-		apply_fault(buf);
+		return apply_fault(buf);
 	}
+	return FAULT_NONE;
 }
 
 static int
@@ -287,6 +326,12 @@ op_create(void)
 	if (strcmp(z.type, "Secondary") != 0 || z.ds_integrated) {
 		fprintf(stderr, "zone %s exists as %s%s; not changed\n", zone_name, z.type,
 		    z.ds_integrated ? " (AD-integrated)" : "");
+		facts(&z);
+		return MSDNS_EXIT_NOT_OURS;
+	}
+	if (!same_masters(z.masters, masters_arg) && no_converge) {
+		fprintf(stderr, "zone %s is a secondary of other masters (%s); not changed (-NoConverge)\n", zone_name,
+		    z.masters);
 		facts(&z);
 		return MSDNS_EXIT_NOT_OURS;
 	}
@@ -352,6 +397,130 @@ op_get(void)
 		return MSDNS_EXIT_ABSENT;
 	facts(&z);
 	return MSDNS_EXIT_OK;
+}
+
+/* List: one line per zone, as the script prints them. */
+static int
+op_list(void)
+{
+	char p[1024];
+	DIR *d;
+	struct dirent *e;
+	const char *keep = zone_name;
+
+	snprintf(p, sizeof p, "%s/zones", state);
+	if ((d = opendir(p)) == NULL)
+		return MSDNS_EXIT_FAILED;
+	while ((e = readdir(d)) != NULL) {
+		struct zone z;
+		char line[1024];
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp"))
+			continue;
+		zone_name = e->d_name;
+		if (!load_zone(&z))
+			continue;
+		snprintf(line, sizeof line, "zone=%s type=%s ds=%d masters=%s", e->d_name, z.type, z.ds_integrated,
+		    z.masters[0] ? z.masters : "-");
+		out("%s", line);
+	}
+	closedir(d);
+	zone_name = keep;
+	return MSDNS_EXIT_OK;
+}
+
+/* Run the operation in the globals (validated by the caller); its exit code, or FAULT_ANSWERED. */
+static int
+run_op(void)
+{
+	int f;
+
+	if (getenv("PSSIM_OP_MS"))
+		compat_sleep_ms((unsigned)atoi(getenv("PSSIM_OP_MS")));
+	if ((f = apply_fault(getenv("PSSIM_FAULT"))) != FAULT_NONE || (f = zone_fault()) != FAULT_NONE)
+		return f;
+	if (strcmp(operation, "Create") == 0)
+		return op_create();
+	if (strcmp(operation, "Delete") == 0)
+		return op_delete();
+	if (strcmp(operation, "Refresh") == 0)
+		return op_refresh();
+	if (strcmp(operation, "Get") == 0)
+		return op_get();
+	return op_list();
+}
+
+static int
+valid_operation(const char *op)
+{
+	static const char *const ops[] = { "Get", "Create", "Delete", "Refresh", "List" };
+	size_t i;
+
+	for (i = 0; op && i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(op, ops[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check the operation's fields (as the script does); NULL, or what is wrong. */
+static const char *
+check_fields(void)
+{
+	if (!valid_operation(operation))
+		return "-Operation must be Get, Create, Delete, Refresh or List";
+	if (strcmp(operation, "List") != 0 && (zone_name == NULL || !valid_zone(zone_name)))
+		return "-Zone must be letters, digits, '-', '_' and dots (1-253 characters)";
+	if (masters_arg && !valid_masters(masters_arg))
+		return "-Masters must be IP addresses separated by commas";
+	return NULL;
+}
+
+/* -Serve: "<seq> <Operation> <zone|-> <masters|-> <flags|->" per line; facts and the answer carry seq. */
+static int
+serve(void)
+{
+	char line[4096];
+
+	printf("msdns-ready 1\n");
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin)) {
+		char *f[6], *save = NULL, *t;
+		const char *bad;
+		int n = 0, code;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		for (t = strtok_r(line, " ", &save); t && n < 6; t = strtok_r(NULL, " ", &save))
+			f[n++] = t;
+		serve_seq = n > 0 ? strtoul(f[0], NULL, 10) : 0;
+		if (n != 5 || serve_seq == 0) {
+			fprintf(stderr, "pssim: malformed request line\n");
+			if (serve_seq) {
+				printf("%lu exit %d\n", serve_seq, MSDNS_EXIT_BAD_ARGS);
+				fflush(stdout);
+			}
+			serve_seq = 0;
+			continue;
+		}
+		operation = f[1];
+		zone_name = strcmp(f[2], "-") == 0 ? NULL : f[2];
+		masters_arg = strcmp(f[3], "-") == 0 ? NULL : f[3];
+		delete_unmanaged = strstr(f[4], "DeleteUnmanaged") != NULL;
+		no_converge = strstr(f[4], "NoConverge") != NULL;
+		slow = 0;
+		record("start", 0);
+		if ((bad = check_fields()) != NULL) {
+			fprintf(stderr, "pssim: %s\n", bad);
+			code = MSDNS_EXIT_BAD_ARGS;
+		} else {
+			code = run_op();
+		}
+		record("end", code);
+		if (code != FAULT_ANSWERED)
+			printf("%lu exit %d\n", serve_seq, code);
+		fflush(stdout);
+		serve_seq = 0;
+	}
+	return 0;
 }
 
 static int
@@ -479,10 +648,10 @@ int
 main(int argc, char **argv)
 {
 	static const char *const fixed[] = { "-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy" };
-	const char *script;
+	const char *script, *bad;
 	char p[1024];
 	FILE *f;
-	int i;
+	int i, code;
 
 	if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
 		return helper(argc, argv);
@@ -521,23 +690,16 @@ main(int argc, char **argv)
 			masters_arg = argv[++i];
 		else if (strcmp(argv[i], "-DeleteUnmanaged") == 0)
 			delete_unmanaged = 1;
+		else if (strcmp(argv[i], "-NoConverge") == 0)
+			no_converge = 1;
+		else if (strcmp(argv[i], "-Serve") == 0 && argc == 9)
+			return serve();
 		else
 			return usage_error("unknown script parameter");
 	}
 	record("start", 0);
-	if (operation == NULL || zone_name == NULL || !valid_zone(zone_name))
-		return usage_error("-Zone must be letters, digits, '-', '_' and dots (1-253 characters)");
-	if (masters_arg && !valid_masters(masters_arg))
-		return usage_error("-Masters must be IP addresses separated by commas");
-	apply_fault(getenv("PSSIM_FAULT"));
-	zone_fault();
-	if (strcmp(operation, "Create") == 0)
-		return finish(op_create());
-	if (strcmp(operation, "Delete") == 0)
-		return finish(op_delete());
-	if (strcmp(operation, "Refresh") == 0)
-		return finish(op_refresh());
-	if (strcmp(operation, "Get") == 0)
-		return finish(op_get());
-	return usage_error("-Operation must be Get, Create, Delete or Refresh");
+	if ((bad = check_fields()) != NULL)
+		return usage_error(bad);
+	code = run_op();
+	return finish(code);
 }
