@@ -11,13 +11,18 @@
 #include "config.h"
 #include "log.h"
 #include "msdns.h"
+#include "pspool.h"
 #include "spawnop.h"
 
 #define LIST_MAX_ZONES 100000   /* a List printing more is taken as failed, not trusted in part */
 
+#define WORKER_START_MS 60000   /* a worker's start-up (PowerShell, Import-Module DnsServer) bound */
+#define WORKER_STOP_MS 2000     /* at stop, how long workers get to end after their stdin closed */
+
 struct msdns {
 	const struct config *cfg;
 	struct spawner *sp;
+	struct pspool *pool;     /* workers > 0: persistent workers carry every operation */
 };
 
 struct msdns_op {
@@ -141,6 +146,10 @@ msdns_start(void *impl, const struct zoneop *op, zoneop_done_fn *done, void *arg
 		snprintf(masters, sizeof masters, "%s", op->masters);
 	else
 		config_masters_text(m->cfg, masters, sizeof masters);
+	if (m->pool) {
+		free(o);
+		return pspool_start(m->pool, op, masters, done, arg);
+	}
 	msdns_argv(&prog, &o->op, masters, argv);
 	snprintf(tag, sizeof tag, "%s %s", zoneop_kind_name(op->kind), op->kind == ZONEOP_LIST ? "-" : op->zone);
 	if (spawn_start(m->sp, argv, (unsigned)(m->cfg->msdns.operation_timeout * 1000), tag, msdns_line, msdns_child_done,
@@ -156,6 +165,7 @@ msdns_free(void *impl)
 {
 	struct msdns *m = impl;
 
+	pspool_free(m->pool);
 	spawner_free(m->sp);
 	free(m);
 }
@@ -179,12 +189,29 @@ backend_msdns_new(struct event_base *base, const struct config *cfg)
 		msdns_free(m);
 		return NULL;
 	}
+	if (cfg->msdns.workers > 0) {
+		const struct msdns_program prog = { cfg->msdns.powershell, cfg->msdns.script, cfg->msdns.execution_policy };
+		const char *argv[MSDNS_ARGV_MAX];
+		struct pspool_params pp;
+
+		msdns_serve_argv(&prog, argv);
+		pp.argv = argv;
+		pp.workers = (unsigned)cfg->msdns.workers;
+		pp.max_requests = (unsigned)cfg->msdns.worker_max_requests;
+		pp.op_timeout_ms = (unsigned)(cfg->msdns.operation_timeout * 1000);
+		pp.start_timeout_ms = WORKER_START_MS;
+		pp.stop_ms = WORKER_STOP_MS;
+		if ((m->pool = pspool_new(base, &pp)) == NULL) {
+			msdns_free(m);
+			return NULL;
+		}
+	}
 	if ((b = backend_new(&msdns_ops, m)) == NULL) {
 		msdns_free(m);
 		return NULL;
 	}
-	log_info("msdns backend: %s -File %s, %zu master%s, operation_timeout %.1f s, max_concurrent %d",
+	log_info("msdns backend: %s -File %s, %zu master%s, operation_timeout %.1f s, max_concurrent %d, %s",
 	    cfg->msdns.powershell, cfg->msdns.script, cfg->agent.n_masters, cfg->agent.n_masters == 1 ? "" : "s", cfg->msdns.operation_timeout,
-	    cfg->msdns.max_concurrent);
+	    cfg->msdns.max_concurrent, cfg->msdns.workers > 0 ? "persistent workers" : "one process per operation");
 	return b;
 }

@@ -271,6 +271,11 @@ static const struct config_key keys[] = {
 	  "Designate is answered SERVFAIL." },
 	{ SECTION_MSDNS, "max_concurrent", KT_INT, F(msdns, max_concurrent), 1, 64, NULL, NULL, "4", NULL, 0,
 	  "PowerShell processes at once (1-64); each costs ~0.6 s of start-up and ~60 MB." },
+	{ SECTION_MSDNS, "workers", KT_INT, F(msdns, workers), 0, 64, NULL, NULL, "0", NULL, 0,
+	  "Persistent PowerShell processes serving operations one at a time each (0-64); 0: one process\n"
+	  "per operation. With workers, max_concurrent is at most workers." },
+	{ SECTION_MSDNS, "worker_max_requests", KT_INT, F(msdns, worker_max_requests), 1, 1000000, NULL, NULL, "500",
+	  NULL, 0, "A worker is replaced after this many operations." },
 	{ SECTION_MSDNS, "max_queued", KT_INT, F(msdns, max_queued), 1, 1000000, NULL, NULL, "1000", NULL, 0,
 	  "Operations queued or running at most; past it, requests are answered SERVFAIL at once." },
 	{ SECTION_MSDNS, "delete_unmanaged_zones", KT_BOOL, F(msdns, delete_unmanaged_zones), 0, 0, NULL, NULL, "false",

@@ -49,6 +49,8 @@ struct config_msdns {
 	char execution_policy[32];
 	double operation_timeout;      /* seconds */
 	int max_concurrent;
+	int workers;                   /* persistent workers; 0 = one process per operation */
+	int worker_max_requests;
 	int max_queued;
 	int delete_unmanaged_zones;
 };

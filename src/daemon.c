@@ -101,6 +101,8 @@ daemon_new(const struct config *cfg)
 	d->cfg = cfg;
 	lim.notify_delay_ms = (unsigned)(cfg->agent.notify_delay * 1000);
 	lim.max_concurrent = (unsigned)cfg->msdns.max_concurrent;
+	if (cfg->msdns.workers > 0 && cfg->msdns.workers < cfg->msdns.max_concurrent)
+		lim.max_concurrent = (unsigned)cfg->msdns.workers;   /* with workers, at most one operation each */
 	lim.max_queued = (unsigned)cfg->msdns.max_queued;
 	lim.max_waiters = 0;
 	if ((d->base = event_base_new()) == NULL ||

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -289,6 +290,27 @@ proc_kill(struct proc *p)
 {
 	if (!p->reaped)
 		kill(-p->pid, SIGKILL);
+}
+
+int
+proc_wait(struct proc *p, unsigned timeout_ms)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	unsigned waited = 0;
+
+	for (;;) {
+		siginfo_t si;
+
+		if (p->reaped)
+			return 1;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid)
+			return 1;   /* ended; reaped by on_sigchld or proc_free */
+		if (waited >= timeout_ms)
+			return 0;
+		nanosleep(&ts, NULL);
+		waited += 5;
+	}
 }
 
 long

@@ -466,6 +466,12 @@ proc_kill(struct proc *p)
 		kill_tree(p);
 }
 
+int
+proc_wait(struct proc *p, unsigned timeout_ms)
+{
+	return WaitForSingleObject(p->process, timeout_ms) != WAIT_TIMEOUT;
+}
+
 long
 proc_pid(const struct proc *p)
 {

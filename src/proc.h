@@ -37,6 +37,9 @@ int proc_write(struct proc *p, const void *buf, size_t len);
 void proc_close_stdin(struct proc *p);
 /* Kill the child and everything it started; the exit callback follows on the loop. */
 void proc_kill(struct proc *p);
+/* Block up to timeout_ms for the child to end, without running the loop (for a graceful stop: close
+ * stdin, wait, then proc_free). Returns 1 when it has ended, 0 when it still runs. */
+int proc_wait(struct proc *p, unsigned timeout_ms);
 /* The child's process id. */
 long proc_pid(const struct proc *p);
 /* Kill the child's tree if it still runs and free p; no callback is called after this. */

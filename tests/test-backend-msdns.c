@@ -1,6 +1,7 @@
 /* End-to-end: the daemon with the msdns backend, the PowerShell simulator playing powershell.exe; with
  * MSDNS_E2E_PWSH=1, real PowerShell (MSDNS_PWSH) running scripts/msdns-zone.ps1 against the DnsServer
- * stand-in module (tests/DnsServer), which keeps zones in the same directory layout. */
+ * stand-in module (tests/DnsServer), which keeps zones in the same directory layout. With
+ * MSDNS_E2E_WORKERS=N, N persistent workers (-Serve) carry the operations instead of one process each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static uint16_t port;
 static uint16_t next_id = 1;
 static const char *pwsh;          /* real PowerShell, or NULL for the simulator */
 static char *files_dir;           /* where the zone files are: the simulator's, or %SystemRoot%\System32\dns */
+static const char *workers;       /* MSDNS_E2E_WORKERS: persistent workers (-Serve) carry the operations */
 
 /* A wait in ms, scaled for real PowerShell, whose start-up takes seconds on a loaded machine. */
 static int
@@ -62,9 +64,9 @@ start(const char *agent_extra, const char *msdns_extra)
 	    "[service:agent]\nlisten = 127.0.0.1:PORT\nbackend_driver = msdns\n"
 	    "masters = 192.0.2.1:53, 192.0.2.2\n%s\n"
 	    "[backend:agent:msdns]\npowershell = %s\nscript = %s\nexecution_policy = Bypass\n"
-	    "operation_timeout = %d\n%s\n",
+	    "operation_timeout = %d\nworkers = %s\n%s\n",
 	    agent_extra ? agent_extra : "", pwsh ? pwsh : tu_program("MSDNS_PSSIM"), tu_program("MSDNS_SCRIPT"),
-	    pwsh ? 90 : 5, msdns_extra ? msdns_extra : "");
+	    pwsh ? 90 : 5, workers ? workers : "0", msdns_extra ? msdns_extra : "");
 	agent = tu_agent_start(dir, conf, &port);
 	ck_assert_msg(agent != NULL, "agent did not start");
 }
@@ -586,6 +588,7 @@ main(void)
 	TCase *tc = tcase_create("backend-msdns");
 
 	tu_init();
+	workers = getenv("MSDNS_E2E_WORKERS");
 	if (getenv("MSDNS_E2E_PWSH") != NULL && strcmp(getenv("MSDNS_E2E_PWSH"), "1") == 0) {
 		pwsh = getenv("MSDNS_PWSH");
 		if (pwsh == NULL || *pwsh == '\0') {
