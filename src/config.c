@@ -209,7 +209,7 @@ struct config_key {
 	const char *doc;                 /* the sample's comment ('\n' splits lines); NULL: shares the previous */
 };
 
-static parse_fn parse_listen, parse_masters, parse_allow, parse_host, parse_port, parse_ip_or_empty;
+static parse_fn parse_listen, parse_masters, parse_allow, parse_host, parse_port, parse_ip_or_empty, parse_tsig_keys;
 
 static const char *const backend_names[] = { "msdns", "fake", NULL };
 static const char *const policies[] = { "AllSigned", "Bypass", "Default", "RemoteSigned", "Restricted", "Undefined",
@@ -253,6 +253,12 @@ static const struct config_key keys[] = {
 	  NULL, 0,
 	  "msdns: Microsoft DNS through PowerShell. fake: Designate's fake (every zone exists, nothing happens;\n"
 	  "for protocol tests only)." },
+	{ SECTION_AGENT, "tsig_keys", KT_CUSTOM, F(agent, tsig_keys), 0, 0, NULL, parse_tsig_keys, NULL, "catkey.", 0,
+	  "TSIG keys ([tsigkey:NAME] sections) accepted on requests; their replies are signed. A signed request\n"
+	  "with another key, a bad MAC or a time off by more than the fudge is answered NOTAUTH and starts\n"
+	  "nothing. Default: none (a signed message gets no reply, as the original)." },
+	{ SECTION_AGENT, "require_tsig", KT_BOOL, F(agent, require_tsig), 0, 0, NULL, NULL, "false", NULL, 0,
+	  "true: an unsigned request is answered REFUSED and starts nothing (needs tsig_keys)." },
 	{ SECTION_AGENT, "workers", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0,
 	  "designate.conf's workers and threads have no effect (one event loop)." },
 	{ SECTION_AGENT, "threads", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, NULL },
@@ -294,10 +300,37 @@ static const struct {
 };
 
 /* Repeated sections: one row per [PREFIX:NAME] kind. The table ends with a NULL prefix. */
+static void *
+tsigkey_open(void *array, size_t *n, const char *name, int line, char *err, size_t errlen)
+{
+	return tsig_config_section(array, n, name, line, err, errlen);
+}
+
+static int
+tsigkey_key(void *inst, const char *key, const char *value, char *err, size_t errlen)
+{
+	return tsig_config_key(inst, key, value, err, errlen);
+}
+
+static int
+tsigkey_finish(void *inst, int *line, char *err, size_t errlen)
+{
+	*line = ((struct tsig_config *)inst)->line;
+	return tsig_config_finish(inst, err, errlen);
+}
+
 static const struct config_repeated repeated[] = {
 	{ "catalog:", offsetof(struct config, catalogs), offsetof(struct config, n_catalogs),
 	  sizeof(struct catalog_config), catalog_config_open, catalog_config_key_any, catalog_config_finish_any,
 	  catalog_config_doc },
+	{ "tsigkey:", offsetof(struct config, tsigkeys), offsetof(struct config, n_tsigkeys),
+	  sizeof(struct tsig_config), tsigkey_open, tsigkey_key, tsigkey_finish,
+	  "[tsigkey:NAME] sections: one TSIG key each (NAME as Designate, BIND or Knot name it; trailing dot\n"
+	  "optional). Named by [service:agent] tsig_keys and [catalog:NAME] tsig_key.\n"
+	  "[tsigkey:catkey.]\n"
+	  "algorithm = hmac-sha256      (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512;\n"
+	  "                              Windows has no hmac-sha224)\n"
+	  "secret = BASE64              (at least 16 octets, as tsig-keygen or keymgr -t print it)" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -456,6 +489,36 @@ parse_ip_or_empty(struct parse_ctx *x, const struct config_key *k, void *field, 
 		return -1;
 	}
 	return set_string(x, k->name, v, field, k->size);
+}
+
+static int
+parse_tsig_keys(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	x->cfg->agent.tsig_keys_line = x->line;
+	return set_string(x, k->name, v, field, k->size);
+}
+
+/* Every name in tsig_keys names a [tsigkey:NAME] section, and require_tsig has keys. Returns the error count. */
+static int
+check_tsig_refs(struct config *cfg, const char *name, FILE *err)
+{
+	char buf[sizeof cfg->agent.tsig_keys], *save = NULL, *tok;
+	int errors = 0, n = 0;
+
+	memcpy(buf, cfg->agent.tsig_keys, sizeof buf);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		n++;
+		if (tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, tok) == NULL) {
+			fprintf(err, "%s:%d: error: tsig_keys: no [tsigkey:%s] section\n", name, cfg->agent.tsig_keys_line,
+			    tok);
+			errors++;
+		}
+	}
+	if (cfg->agent.require_tsig && n == 0) {
+		fprintf(err, "%s: error: [service:agent] require_tsig = true needs tsig_keys\n", name);
+		errors++;
+	}
+	return errors;
 }
 
 static const struct config_key *
@@ -668,7 +731,8 @@ config_load_string(struct config *cfg, const char *text, const char *name, FILE 
 		l->port = x.have_port ? x.port : AGENT_PORT;
 		cfg->agent.n_listen = 1;
 	}
-	return x.errors + finish_repeated(cfg, name, err);
+	rc = x.errors + finish_repeated(cfg, name, err);
+	return rc + check_tsig_refs(cfg, name, err);
 }
 
 int

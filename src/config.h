@@ -9,6 +9,7 @@
 
 #include "catalog-config.h"
 #include "netaddr.h"
+#include "tsig-config.h"
 
 #define CONFIG_MAX_ADDRS 32
 
@@ -40,6 +41,9 @@ struct config_agent {
 	int tcp_max_connections;
 	char transfer_source[64];
 	enum config_backend backend_driver;
+	char tsig_keys[1024];          /* names of [tsigkey:NAME] sections accepted on requests; "" = none */
+	int tsig_keys_line;            /* where tsig_keys was set (for its errors) */
+	int require_tsig;              /* an unsigned request is REFUSED */
 };
 
 /* [backend:agent:msdns] */
@@ -62,6 +66,8 @@ struct config {
 	/* repeated sections ([PREFIX:NAME]) add their instance arrays here */
 	struct catalog_config catalogs[CATALOG_CONFIG_MAX];   /* [catalog:NAME] (catalog-config.h) */
 	size_t n_catalogs;
+	struct tsig_config tsigkeys[TSIG_CONFIG_MAX];   /* [tsigkey:NAME] */
+	size_t n_tsigkeys;
 };
 
 /* A repeated section [PREFIX:NAME], parsed by its own module: config.c routes its lines through one row

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "testutil.h"
 #include "tsig.h"
 #include "wire.h"
@@ -761,6 +762,70 @@ START_TEST(keys_from_text)
 }
 END_TEST
 
+/* Load text as a configuration; its messages into out. Returns the error count. */
+static int
+load_conf(struct config *cfg, const char *text, char *out, size_t outlen)
+{
+	FILE *f = tmpfile();
+	size_t n;
+	int errors;
+
+	ck_assert_ptr_nonnull(f);
+	errors = config_load_string(cfg, text, "t.conf", f);
+	rewind(f);
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return errors;
+}
+
+/* [tsigkey:NAME] sections and tsig_keys: the keys built; errors name file:line and never show a secret. */
+START_TEST(config_keys)
+{
+	static struct config cfg;
+	char out[4096];
+	const struct tsig_config *c;
+
+	ck_assert_int_eq(load_conf(&cfg, "[service:agent]\ntsig_keys = CatKey, other.\nrequire_tsig = true\n"
+	    "[tsigkey:catkey.]\nalgorithm = hmac-sha512\nsecret = " "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=" "\n"
+	    "[tsigkey:other.]\nsecret = " "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXItMzI=" "\n", out, sizeof out), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(cfg.n_tsigkeys, 2);
+	ck_assert_int_eq(cfg.agent.require_tsig, 1);
+	c = tsig_config_find(cfg.tsigkeys, cfg.n_tsigkeys, "CATKEY");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->key.alg, HMAC_SHA512);
+	ck_assert_uint_eq(c->key.secret_len, 32);
+	ck_assert_mem_eq(c->key.name, "\006catkey\000", 8);
+	ck_assert_str_eq(c->secret_b64, "");   /* the text is wiped once the key is built */
+	c = tsig_config_find(cfg.tsigkeys, cfg.n_tsigkeys, "other");
+	ck_assert_int_eq(c->key.alg, HMAC_SHA256);
+
+	ck_assert_int_eq(load_conf(&cfg, "[service:agent]\ntsig_keys = nokey\n[tsigkey:short]\nsecret = c2hvcnQtc2VjcmV0\n"
+	    "[tsigkey:alg]\nalgorithm = hmac-sha3\nsecret = c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\n"
+	    "[tsigkey:nosecret]\nalgorithm = hmac-sha1\n[tsigkey:bad..name]\nsecret = x\n"
+	    "[tsigkey:junk]\nsecret = not*base64\n", out, sizeof out), 6);
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:4: error: [tsigkey:short] secret: 12 octets; at least 16"));
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:6: error: [tsigkey:alg] algorithm: 'hmac-sha3' is not one of"));
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:9: error: [tsigkey:nosecret]: secret is required"));
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:11: error: [tsigkey:bad..name]: the key name is not a valid"));
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:13: error: [tsigkey:junk] secret: not base64"));
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:2: error: tsig_keys: no [tsigkey:nokey] section"));
+	ck_assert_ptr_null(strstr(out, "c2hvcnQtc2VjcmV0"));
+	ck_assert_ptr_null(strstr(out, "c2VjcmV0"));
+	ck_assert_ptr_null(strstr(out, "not*base64"));
+
+	ck_assert_int_eq(load_conf(&cfg, "[service:agent]\nrequire_tsig = true\n", out, sizeof out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "require_tsig = true needs tsig_keys"));
+	if (!hmac_supported(HMAC_SHA224)) {
+		ck_assert_int_eq(load_conf(&cfg, "[tsigkey:k]\nalgorithm = hmac-sha224\n"
+		    "secret = c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\n", out, sizeof out), 1);
+		ck_assert_ptr_nonnull(strstr(out, "t.conf:2: error: [tsigkey:k] algorithm: hmac-sha224 is not provided by "
+		    "this platform's crypto (CNG)"));
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -779,6 +844,7 @@ main(void)
 	tcase_add_test(tc, multi_message);
 	tcase_add_test(tc, hooks);
 	tcase_add_test(tc, keys_from_text);
+	tcase_add_test(tc, config_keys);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
