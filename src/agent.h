@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "netaddr.h"
+#include "tsig-config.h"
 #include "wire.h"
 #include "zoneop.h"
 
@@ -29,6 +30,8 @@ struct agent_verdict {
 	const char *why;                /* for the log and --explain */
 	struct zoneop op;               /* CREATE/DELETE/NOTIFY: the operation (zone validated, lower case,
 	                                 * no trailing dot; masters ""; flags as the configuration says) */
+	const struct tsig_key *key;     /* set by agent_handle: the TSIG key that verified the request (the
+	                                 * catalog code accepts its own key's NOTIFY); NULL: unsigned */
 };
 
 /* Called with the reply to send (len 0: send nothing). May run before agent_handle returns. */
@@ -43,6 +46,11 @@ void agent_classify(const struct config *cfg, const struct wire_msg *m, const st
     struct agent_verdict *v);
 /* The answer to a request of kind after its operation ended with r. */
 void agent_result_reply(enum agent_kind kind, enum zoneop_result r, unsigned *rcode, int *aa);
+/* The keys of [service:agent] tsig_keys, from their [tsigkey:NAME] sections, into keys. Returns *n. */
+size_t agent_tsig_keys(const struct config *cfg, struct tsig_key keys[TSIG_CONFIG_MAX], size_t *n);
+/* The answer to a request whose TSIG check ended with s (not OK or UNSIGNED): the rcode, and whether the
+ * reply carries a TSIG (RFC 8945 §5.2: NOTAUTH + BADKEY/BADSIG unsigned, + BADTIME signed; FORMERR bare). */
+void agent_tsig_refusal(enum tsig_status s, unsigned *rcode, int *sign);
 /* The answer to a request the queue did not accept (full): SERVFAIL, AA as for a failure. */
 void agent_full_reply(enum agent_kind kind, unsigned *rcode, int *aa);
 
