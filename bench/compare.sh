@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same bounded loopback load against this agent (fake backend) and Designate's own Python agent
-# (Debian's python3-designate, fake backend), in one run; prints figures and the ratios.
+# (Debian's python3-designate, fake backend), in one run; prints figures and the ratios. Then TSIG: signed
+# requests (hmac-sha256, replies verified) against unsigned ones to this agent, same run.
 # usage: bench/compare.sh [SECONDS_PER_RUN]   (default 5)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +22,9 @@ tree_hwm() {
 wait_up() { for _ in $(seq 300); do build/src/msdns-agent-replay --port "$1" --timeout 0.2 create up.example >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 
 ours_port=$(free_port); py_port=$(free_port)
-printf '[service:agent]\nlisten = 127.0.0.1:%s\nbackend_driver = fake\n' "$ours_port" > "$work/ours.conf"
+tsig_secret=$(head -c 32 /dev/urandom | base64)
+printf '[service:agent]\nlisten = 127.0.0.1:%s\nbackend_driver = fake\ntsig_keys = bench.\n[tsigkey:bench.]\nalgorithm = hmac-sha256\nsecret = %s\n' \
+  "$ours_port" "$tsig_secret" > "$work/ours.conf"
 printf '[DEFAULT]\ndebug = false\n[service:agent]\nlisten = 127.0.0.1:%s\nbackend_driver = fake\nworkers = 1\n[heartbeat_emitter]\nemitter_type = noop\n' "$py_port" > "$work/py.conf"
 build/src/msdns-agent --config-file "$work/ours.conf" 2>"$work/ours.log" & ours=$!
 /usr/bin/python3 bench/run-designate-agent.py --config-file "$work/py.conf" >"$work/py.log" 2>&1 & py=$!
@@ -47,6 +50,22 @@ for transport in udp tcp; do
     done
   done
 done
+# TSIG: the same load signed with hmac-sha256 (each reply verified by loadgen) against unsigned, this agent
+declare -A signed
+for transport in udp tcp; do
+  flag=; [ $transport = tcp ] && flag=--tcp
+  for tsig in no yes; do
+    opt=(); [ $tsig = yes ] && opt=(--tsig "hmac-sha256:bench.:$tsig_secret")
+    line=$(build/bench/loadgen $flag "${opt[@]}" --port "$ours_port" -c 64 -n 2000000 -t "$secs" --timeout 5 --zones 500 || true)
+    t=$(sed -n 's/.*throughput=\([0-9.]*\).*/\1/p' <<<"$line")
+    p50=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$line"); p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+    f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
+    signed[$transport-$tsig]=$t
+    printf '%-28s %-10s %12s %9s %9s %7s\n' "$transport, 64 in flight, $([ $tsig = yes ] && echo signed || echo unsigned)" \
+      msdns-agent "$t" "$p50" "$p99" "$f"
+  done
+done
+
 mo=$(tree_hwm $ours); mp=$(tree_hwm $py)
 echo
 echo "peak resident memory: msdns-agent ${mo} KiB, designate-agent ${mp} KiB"
@@ -67,4 +86,11 @@ print("\nratio to Designate's Python agent, same run:")
 for name, r, target, op in rows:
     ok = r >= target if op == ">=" else r <= target
     print(f"  {name:38s} {r:10.2f}x   target {op} {target:g}x   {'met' if ok else 'MISSED'}")
+PY
+python3 - "${signed[udp-yes]}" "${signed[udp-no]}" "${signed[tcp-yes]}" "${signed[tcp-no]}" <<'PY'
+import sys
+uy, un, ty, tn = map(float, sys.argv[1:])
+print("\nTSIG (hmac-sha256): signed requests/s as a ratio to unsigned, this agent, same run:")
+for name, r in (("UDP, 64 in flight", uy / un if un else 0), ("TCP, 64 in flight", ty / tn if tn else 0)):
+    print(f"  {name:38s} {r:10.2f}x   target >= 0.8x   {'met' if r >= 0.8 else 'MISSED'}")
 PY

@@ -12,6 +12,7 @@
 
 #include "netaddr.h"
 #include "replay.h"
+#include "tsig.h"
 #include "wire.h"
 
 #define MAX_INFLIGHT 1024
@@ -21,9 +22,10 @@ struct slot {
 	int fd;                 /* TCP: its own connection, as Designate's all_tcp */
 	uint16_t id;
 	size_t len, got;        /* TCP: octets of the reply read so far */
-	uint8_t req[512];
+	uint8_t req[1024];
 	uint8_t buf[2 + 4096];
 	double t0;
+	struct tsig_ctx *tsig;  /* --tsig: signs the request, verifies its reply */
 };
 
 static struct {
@@ -33,7 +35,10 @@ static struct {
 	double seconds, timeout;
 	const char *mix;
 	int spin;
-} o = { "127.0.0.1", 5358, 0, 64, 1, 10000, 10, 30, "create,delete", 0 };
+	const char *tsig;
+} o = { "127.0.0.1", 5358, 0, 64, 1, 10000, 10, 30, "create,delete", 0, NULL };
+
+static struct tsig_key key;
 
 static double
 now(void)
@@ -69,6 +74,11 @@ next_request(struct slot *s)
 	snprintf(zone, sizeof zone, "z%ld.bench.example", sent % o.zones);
 	s->id = (uint16_t)(sent * 7919 + 1);
 	s->len = replay_build(kinds[sent % nkinds], zone, s->id, 0, 0, s->req, sizeof s->req, &err);
+	if (o.tsig) {
+		if (s->tsig == NULL)
+			s->tsig = tsig_ctx_new(&key);
+		s->len = tsig_sign_request(s->tsig, s->req, s->len, sizeof s->req, (uint64_t)time(NULL));
+	}
 	sent++;
 }
 
@@ -82,6 +92,9 @@ finish(struct slot *s, const uint8_t *reply, size_t len, int timed_out)
 		failed++;
 	} else if (replay_verdict(s->req, s->len, reply, len, &why) != REPLAY_OK) {
 		failed++;
+	} else if (o.tsig && (tsig_verify_next(s->tsig, reply, len, (uint64_t)time(NULL)) != TSIG_OK ||
+	    tsig_verify_end(s->tsig) != TSIG_OK)) {
+		failed++;   /* a reply that does not verify */
 	}
 	lat[done++] = now() - s->t0;
 	s->busy = 0;
@@ -140,13 +153,22 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--timeout") == 0) o.timeout = atof(v);
 		else if (strcmp(a, "--zones") == 0) o.zones = atoi(v);
 		else if (strcmp(a, "--mix") == 0) o.mix = v;
+		else if (strcmp(a, "--tsig") == 0) o.tsig = v;
 		else { fprintf(stderr, "loadgen: unknown option %s\n", a); return 64; }
 	}
 	if (o.inflight < 1 || o.inflight > MAX_INFLIGHT || o.n < 1 || o.zones < 1 ||
 	    netaddr_parse_ip(o.server, &addr) != 0) {
 		fprintf(stderr, "usage: loadgen [--server IP] [--port P] [--tcp] [--spin] [-n MAX] [-c 1-1024] [-t SECONDS] "
-		    "[--timeout S] [--zones Z] [--mix create,delete,notify]\n");
+		    "[--timeout S] [--zones Z] [--mix create,delete,notify] [--tsig [ALG:]NAME:SECRET]\n");
 		return 64;
+	}
+	if (o.tsig) {
+		char err[256];
+
+		if (tsig_key_from_spec(&key, o.tsig, err, sizeof err) != 0) {
+			fprintf(stderr, "loadgen: --tsig: %s\n", err);
+			return 64;
+		}
 	}
 	mix = strdup(o.mix);
 	for (tok = strtok_r(mix, ",", &save); tok && nkinds < 3; tok = strtok_r(NULL, ",", &save))
@@ -239,9 +261,9 @@ main(int argc, char **argv)
 	}
 	t_end = now();
 	qsort(lat, (size_t)done, sizeof *lat, cmp_double);
-	printf("transport=%s inflight=%d mix=%s sent=%ld done=%ld failed=%ld timeouts=%ld seconds=%.3f "
+	printf("transport=%s%s inflight=%d mix=%s sent=%ld done=%ld failed=%ld timeouts=%ld seconds=%.3f "
 	    "throughput=%.1f p50_ms=%.3f p99_ms=%.3f",
-	    o.tcp ? "tcp" : "udp", o.inflight, o.mix, sent, done, failed, timeouts, t_end - t_start,
+	    o.tcp ? "tcp" : "udp", o.tsig ? " tsig=yes" : "", o.inflight, o.mix, sent, done, failed, timeouts, t_end - t_start,
 	    (double)done / (t_end - t_start), done ? lat[done / 2] * 1e3 : 0,
 	    done ? lat[(size_t)((double)done * 0.99)] * 1e3 : 0);
 	printf("\n");

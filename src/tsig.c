@@ -99,10 +99,33 @@ tsig_alg_from_name(const char *text, enum hmac_alg *alg)
 static int
 alg_from_wire(const uint8_t *name, size_t len, enum hmac_alg *alg)
 {
-	char text[WIRE_NAME_TEXT_MAX];
+	static const struct {
+		const char *wire;   /* uncompressed, lower case */
+		size_t len;
+		enum hmac_alg alg;
+	} names[] = {
+		{ "\010hmac-md5\007sig-alg\003reg\003int", 26, HMAC_MD5 },
+		{ "\010hmac-md5", 10, HMAC_MD5 },
+		{ "\011hmac-sha1", 11, HMAC_SHA1 },
+		{ "\013hmac-sha224", 13, HMAC_SHA224 },
+		{ "\013hmac-sha256", 13, HMAC_SHA256 },
+		{ "\013hmac-sha384", 13, HMAC_SHA384 },
+		{ "\013hmac-sha512", 13, HMAC_SHA512 },
+	};
+	size_t i, j;
 
-	wire_name_to_text(name, len, text, sizeof text);
-	return tsig_alg_from_name(text, alg);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (len != names[i].len)
+			continue;
+		for (j = 0; j < len; j++)   /* length octets are below 'A': tolower leaves them alone */
+			if (tolower(name[j]) != (unsigned char)names[i].wire[j])
+				break;
+		if (j == len) {
+			*alg = names[i].alg;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int
