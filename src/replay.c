@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "cmdline.h"
@@ -295,6 +296,40 @@ explain_outcomes(FILE *f, enum agent_kind kind)
 	    "the queue is full (max_queued)");
 }
 
+/* Say what the agent does with a signed message: verified with which key, or the NOTAUTH it answers. Returns 0
+ * when it goes on (verified), -1 when it stops there. */
+static int
+explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len)
+{
+	struct tsig_key keys[TSIG_CONFIG_MAX];
+	struct tsig_req t;
+	char key[WIRE_NAME_TEXT_MAX], eb[24];
+	size_t n;
+	unsigned rcode;
+	int sign;
+
+	if (agent_tsig_keys(cfg, keys, &n) == 0) {
+		fprintf(f, ";; the message is TSIG-signed and no tsig_keys are configured: the agent sends no reply (as the\n"
+		    ";; original); with --config-file naming the key in tsig_keys it would verify it\n");
+		return -1;
+	}
+	tsig_verify_request(keys, n, msg, len, (uint64_t)time(NULL), &t);
+	wire_name_to_text(t.key_name, t.key_name_len, key, sizeof key);
+	if (t.status == TSIG_OK) {
+		fprintf(f, ";; TSIG: signed with key %s, verified now; the reply is signed with it\n", key);
+		return 0;
+	}
+	agent_tsig_refusal(t.status, &rcode, &sign);
+	fprintf(f, ";; TSIG: %s (key %s): the agent answers %s%s%s and starts nothing\n", tsig_status_name(t.status),
+	    t.key_name_len ? key : "?", rcode == WIRE_RCODE_NOTAUTH ? "NOTAUTH" : rcode == WIRE_RCODE_FORMERR ?
+	    "FORMERR" : "SERVFAIL", t.error ? " with TSIG error " : "", t.error ? tsig_error_name(t.error, eb, sizeof eb) :
+	    "");
+	if (t.status == TSIG_BADTIME)
+		fprintf(f, ";; (signed at %llu, now %llu, fudge %u s)\n", (unsigned long long)t.time,
+		    (unsigned long long)time(NULL), t.fudge);
+	return -1;
+}
+
 int
 replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len, const struct netaddr *peer)
 {
@@ -303,14 +338,26 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 	struct wire_msg m;
 	struct agent_verdict v;
 	char p[NETADDR_TEXT_MAX];
+	int parsed, verified = 0;
 
 	if (cfg == NULL) {
 		config_defaults(&defaults);
 		cfg = &defaults;
 	}
 	replay_print(f, msg, len);
-	agent_classify(cfg, wire_parse(msg, len, &m) == 0 ? &m : NULL, peer, &v);
 	fprintf(f, "\n;; EXPLAIN (nothing sent; as if from %s):\n", netaddr_ip_text(peer, p, sizeof p));
+	parsed = wire_parse(msg, len, &m) == 0;
+	if (parsed && m.has_tsig && !(m.flags & WIRE_FLAG_QR) && m.nq > 0) {
+		if (explain_tsig(f, cfg, msg, len) != 0)
+			return REPLAY_BAD_REPLY;
+		m.has_tsig = 0;   /* verified: the agent goes on as for an unsigned request */
+		verified = 1;
+	}
+	agent_classify(cfg, parsed ? &m : NULL, peer, &v);
+	if (v.kind != AGENT_DROP && v.kind != AGENT_REFUSE && cfg->agent.require_tsig && !verified) {
+		v.kind = AGENT_REFUSE;
+		v.why = "unsigned, and require_tsig = true";
+	}
 	if (v.kind == AGENT_DROP) {
 		fprintf(f, ";; the agent sends no reply: %s\n", v.why);
 		return REPLAY_BAD_REPLY;

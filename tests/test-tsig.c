@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "replay.h"
 #include "testutil.h"
 #include "tsig.h"
 #include "wire.h"
@@ -826,6 +827,47 @@ START_TEST(config_keys)
 }
 END_TEST
 
+/* replay --explain on a signed message: verified (goes on, reply signed), bad signature, bad time, no keys. */
+START_TEST(explain_signed)
+{
+	static struct config cfg;
+	struct tsig_key k, wrong;
+	struct netaddr peer;
+	uint8_t q[BUFSZ];
+	char out[4096];
+	struct tsig_ctx *c;
+	size_t ql, n;
+	FILE *f;
+	int rc;
+
+	ck_assert_int_eq(load_conf(&cfg, "[service:agent]\nmasters = 192.0.2.1\nbackend_driver = fake\ntsig_keys = catkey.\n"
+	    "[tsigkey:catkey.]\nsecret = c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\n", out, sizeof out), 0);
+	netaddr_parse_ip("127.0.0.1", &peer);
+	key(&k, "catkey.", HMAC_SHA256, secret_a);
+	key(&wrong, "catkey.", HMAC_SHA256, secret_b);
+	for (int i = 0; i < 4; i++) {
+		c = tsig_ctx_new(i == 1 ? &wrong : &k);
+		ql = tsig_sign_request(c, q, request(q, sizeof q, 5), sizeof q, i == 2 ? T0 : (uint64_t)time(NULL));
+		tsig_ctx_free(c);
+		f = tmpfile();
+		rc = replay_explain(f, i == 3 ? NULL : &cfg, q, ql, &peer);
+		rewind(f);
+		n = fread(out, 1, sizeof out - 1, f);
+		out[n] = '\0';
+		fclose(f);
+		if (i == 0) {
+			ck_assert_int_eq(rc, REPLAY_OK);
+			ck_assert_ptr_nonnull(strstr(out, "TSIG: signed with key catkey., verified now"));
+			ck_assert_ptr_nonnull(strstr(out, "NOTIFY of zone example.com"));
+		} else {
+			ck_assert_int_eq(rc, REPLAY_BAD_REPLY);
+			ck_assert_ptr_nonnull(strstr(out, i == 1 ? "NOTAUTH with TSIG error BADSIG" : i == 2 ?
+			    "NOTAUTH with TSIG error BADTIME" : "no tsig_keys are configured: the agent sends no reply"));
+		}
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -845,6 +887,7 @@ main(void)
 	tcase_add_test(tc, hooks);
 	tcase_add_test(tc, keys_from_text);
 	tcase_add_test(tc, config_keys);
+	tcase_add_test(tc, explain_signed);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
