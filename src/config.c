@@ -210,6 +210,8 @@ struct config_key {
 };
 
 static parse_fn parse_listen, parse_masters, parse_allow, parse_host, parse_port, parse_ip_or_empty, parse_tsig_keys;
+static parse_fn parse_metrics_listen;
+static parse_fn parse_listen, parse_masters, parse_allow, parse_host, parse_port, parse_ip_or_empty;
 
 static const char *const backend_names[] = { "msdns", "fake", NULL };
 static const char *const policies[] = { "AllSigned", "Bypass", "Default", "RemoteSigned", "Restricted", "Undefined",
@@ -259,6 +261,11 @@ static const struct config_key keys[] = {
 	  "nothing. Default: none (a signed message gets no reply, as the original)." },
 	{ SECTION_AGENT, "require_tsig", KT_BOOL, F(agent, require_tsig), 0, 0, NULL, NULL, "false", NULL, 0,
 	  "true: an unsigned request is answered REFUSED and starts nothing (needs tsig_keys)." },
+	{ SECTION_AGENT, "metrics_listen", KT_CUSTOM, F(agent, metrics_listen), 0, 0, NULL, parse_metrics_listen, NULL,
+	  "127.0.0.1:9358", 0,
+	  "The operators' HTTP endpoint (an extension): GET /metrics (Prometheus), /healthz, /status (JSON)\n"
+	  "on this IPv4 or [IPv6] literal and port. Empty: off (the default). It shows no secrets, but keep it\n"
+	  "on loopback or behind a firewall rule (install-service.ps1 -MetricsAllowFrom)." },
 	{ SECTION_AGENT, "workers", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0,
 	  "designate.conf's workers and threads have no effect (one event loop)." },
 	{ SECTION_AGENT, "threads", KT_NO_EFFECT, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, NULL },
@@ -476,6 +483,22 @@ parse_port(struct parse_ctx *x, const struct config_key *k, void *field, const c
 	x->have_port = 1;
 	x->port = (uint16_t)p;
 	ctx_problem(x, 0, "port: deprecated, use listen = HOST:%d", p);
+	return 0;
+}
+
+static int
+parse_metrics_listen(struct parse_ctx *x, const struct config_key *k, void *field, const char *v)
+{
+	struct netaddr *a = field;
+
+	x->cfg->agent.metrics_listen_set = 0;
+	if (*v == '\0')
+		return 0;
+	if (netaddr_parse_hostport(v, 0, a) != 0 || a->port == 0) {
+		ctx_problem(x, 1, "%s: '%s' is not an IPv4 or [IPv6] literal with a port", k->name, v);
+		return -1;
+	}
+	x->cfg->agent.metrics_listen_set = 1;
 	return 0;
 }
 

@@ -44,6 +44,8 @@ struct config_agent {
 	char tsig_keys[1024];          /* names of [tsigkey:NAME] sections accepted on requests; "" = none */
 	int tsig_keys_line;            /* where tsig_keys was set (for its errors) */
 	int require_tsig;              /* an unsigned request is REFUSED */
+	struct netaddr metrics_listen; /* the operators' HTTP endpoint (metrics_listen_set: on) */
+	int metrics_listen_set;
 };
 
 /* [backend:agent:msdns] */

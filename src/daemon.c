@@ -14,6 +14,7 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "opsview.h"
 #include "zoneq.h"
 
 #define STOP_POLL_MS 20
@@ -26,6 +27,7 @@ struct daemon {
 	struct zoneq *q;
 	struct agent *agent;
 	struct listener *listener;
+	struct opsview *ops;        /* /metrics, /healthz, /status */
 	struct event *stop_ev;      /* activated by daemon_stop() */
 	struct event *drain_ev;     /* polls until in-flight work is done */
 	uint64_t deadline;
@@ -86,6 +88,7 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 	d->stopping = 1;
 	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
 	listener_stop(d->listener);
+	opsview_stopping(d->ops);
 	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->msdns.operation_timeout * 1000) + STOP_GRACE_S * 1000;
 	drain_check(-1, 0, d);
 }
@@ -112,6 +115,11 @@ daemon_new(const struct config *cfg)
 	    (d->stop_ev = event_new(d->base, -1, 0, stop_now, d)) == NULL ||
 	    (d->drain_ev = evtimer_new(d->base, drain_check, d)) == NULL ||
 	    (d->listener = listener_new(d->base, cfg, d->agent)) == NULL) {
+		daemon_free(d);
+		return NULL;
+	}
+	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), NULL, NULL, d };
+	if ((d->ops = opsview_new(d->base, &parts)) == NULL) {
 		daemon_free(d);
 		return NULL;
 	}
@@ -146,6 +154,7 @@ daemon_free(struct daemon *d)
 		return;
 	if (d->q)
 		zoneq_abandon_queued(d->q);
+	opsview_free(d->ops);
 	backend_free(d->backend);
 	listener_free(d->listener);
 	agent_free(d->agent);

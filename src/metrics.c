@@ -52,6 +52,8 @@ static struct {
 	uint64_t op_count[N_OPS];
 	double op_sum[N_OPS];
 	uint64_t queue_full;
+	uint64_t in_flight;
+	unsigned long fails_in_a_row;
 	uint64_t procs[METRICS_PROC_N];
 	uint64_t tsig[N_TSIG];
 	struct { metrics_collect_fn *fn; void *arg; } collectors[MAX_COLLECTORS];
@@ -132,6 +134,12 @@ metrics_zoneop(const char *kind, const char *result, double seconds)
 	size_t k = name_index(kind, op_names, N_OPS), r = name_index(result, result_names, N_RESULTS), b;
 
 	m.ops[k][r]++;
+	if (m.in_flight > 0)
+		m.in_flight--;
+	if (r == 3 || r == 4)   /* failed, timeout */
+		m.fails_in_a_row++;
+	else
+		m.fails_in_a_row = 0;
 	m.op_count[k]++;
 	m.op_sum[k] += seconds > 0 ? seconds : 0;
 	for (b = 0; b < N_BUCKETS; b++)
@@ -139,6 +147,24 @@ metrics_zoneop(const char *kind, const char *result, double seconds)
 			m.op_bucket[k][b]++;
 			break;
 		}
+}
+
+void
+metrics_zoneop_started(void)
+{
+	m.in_flight++;
+}
+
+uint64_t
+metrics_in_flight(void)
+{
+	return m.in_flight;
+}
+
+unsigned long
+metrics_failures_in_a_row(void)
+{
+	return m.fails_in_a_row;
 }
 
 void
@@ -232,8 +258,10 @@ out_printf(struct metrics_out *o, const char *fmt, ...)
 static void
 out_value(struct metrics_out *o, double v)
 {
-	if (v == (double)(int64_t)v && v < 9.0e15 && v > -9.0e15)
+	if (v < 9.0e15 && v > -9.0e15 && v == (double)(int64_t)v)
 		out_printf(o, " %lld\n", (long long)v);
+	else if (v >= 1.0e6 || v <= -1.0e6)
+		out_printf(o, " %.3f\n", v);   /* a time since the epoch keeps its milliseconds */
 	else
 		out_printf(o, " %.9g\n", v);
 }

@@ -39,6 +39,12 @@ void metrics_dropped(enum metrics_drop why);
 /* A zone operation that ended with result (a zoneop_kind_name / zoneop_result_name string: these
  * are the label values) after seconds. Unknown names are counted as "other". */
 void metrics_zoneop(const char *kind, const char *result, double seconds);
+/* A zone operation handed to the backend (it ends with metrics_zoneop). */
+void metrics_zoneop_started(void);
+/* Zone operations started and not ended. */
+uint64_t metrics_in_flight(void);
+/* Zone operations that failed or timed out in a row, up to the last one that did not. */
+unsigned long metrics_failures_in_a_row(void);
 /* A request answered SERVFAIL at once because the zone queue was full. */
 void metrics_queue_full(void);
 void metrics_process(enum metrics_proc what);

@@ -244,13 +244,48 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* metrics_listen: empty is off; an address needs a port. */
+START_TEST(metrics_listen_values)
+{
+	struct config c;
+	FILE *f = tmpfile();
+	static const char *const bad[] = { "127.0.0.1", "localhost:9358", "127.0.0.1:0", "[::1]", "1.2.3.4:99999" };
+	size_t i;
+
+	ck_assert_int_eq(config_load_string(&c, "[service:agent]\nmetrics_listen = 127.0.0.1:9358\n", "m.conf", f), 0);
+	ck_assert_int_eq(c.agent.metrics_listen_set, 1);
+	ck_assert_uint_eq(c.agent.metrics_listen.port, 9358);
+	ck_assert_int_eq(config_load_string(&c, "[service:agent]\nmetrics_listen = [::1]:19358\n", "m.conf", f), 0);
+	ck_assert_int_eq(c.agent.metrics_listen.family, AF_INET6);
+	ck_assert_int_eq(config_load_string(&c, "[service:agent]\nmetrics_listen =\n", "m.conf", f), 0);
+	ck_assert_int_eq(c.agent.metrics_listen_set, 0);
+	ck_assert_int_eq(config_load_string(&c, "[service:agent]\n", "m.conf", f), 0);
+	ck_assert_int_eq(c.agent.metrics_listen_set, 0);
+	fclose(f);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[128], want[160];
+		size_t n;
+
+		f = tmpfile();
+		snprintf(text, sizeof text, "[service:agent]\n\nmetrics_listen = %s\n", bad[i]);
+		ck_assert_int_eq(config_load_string(&c, text, "m.conf", f), 1);
+		rewind(f);
+		n = fread(errbuf, 1, sizeof errbuf - 1, f);
+		errbuf[n] = '\0';
+		fclose(f);
+		snprintf(want, sizeof want, "m.conf:3: error: metrics_listen: '%s' is not", bad[i]);
+		ck_assert_msg(strstr(errbuf, want) != NULL, "%s", errbuf);
+	}
+}
+END_TEST
+
 /* etc/msdns-agent.conf.sample parses cleanly and names every key the parser knows. */
 START_TEST(sample_documents_every_key)
 {
 	static const char *const keys[] = { "debug", "log_file", "listen", "host", "port", "masters", "allow_notify",
 		"notify_delay", "tcp_backlog", "tcp_recv_timeout", "tcp_max_connections", "transfer_source",
 		"backend_driver", "powershell", "script", "execution_policy", "operation_timeout", "max_concurrent",
-		"max_queued", "delete_unmanaged_zones" };
+		"max_queued", "delete_unmanaged_zones", "metrics_listen" };
 	struct config c;
 	FILE *f = tmpfile();
 	char *text = tu_read_file(tu_program("MSDNS_SAMPLE"));
@@ -314,6 +349,7 @@ main(void)
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, allow_notify_matching);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, metrics_listen_values);
 	tcase_add_test(tc, sample_documents_every_key);
 	tcase_add_test(tc, sample_is_the_table);
 	suite_add_tcase(s, tc);
