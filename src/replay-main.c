@@ -8,6 +8,7 @@
 #include <event2/util.h>
 
 #include "catalog-replay.h"
+#include "replay-status.h"
 #include "compat.h"
 #include "config.h"
 #include "netaddr.h"
@@ -39,6 +40,7 @@ usage(FILE *f)
 	    "usage: msdns-agent-replay [options] create|delete|notify ZONE\n"
 	    "       msdns-agent-replay [options] --hex HEX | --file FILE | -\n"
 	    "       msdns-agent-replay catalog NAME --server IP [--port N] (see catalog --help)\n"
+	    "       msdns-agent-replay status [--server IP] [--port N] (see status --help)\n"
 	    "\n"
 	    "Sends one Designate agent message to msdns-agent and prints the reply dig-style.\n"
 	    "Exit status: 0 valid reply with AA and NOERROR (Designate's success), 1 any other reply,\n"
@@ -372,6 +374,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "catalog") == 0)
 		return catalog_replay_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "status") == 0)
+		return replay_status_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
 	if (o.tsig || o.tsig_file) {

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonr.h"
 #include "jsonw.h"
+#include "replay-status.h"
 #include "metrics.h"
 #include "testutil.h"
 
@@ -188,6 +190,101 @@ START_TEST(json_writer)
 }
 END_TEST
 
+static char flat[4096];
+
+static void
+flatten_into(void *arg, const char *path, const char *value, int is_string)
+{
+	size_t n = strlen(flat);
+
+	(void)arg;
+	snprintf(flat + n, sizeof flat - n, "%s=%s%s;", path, is_string ? "s:" : "", value);
+}
+
+START_TEST(json_reader)
+{
+	static const char *const bad[] = { "", "{", "{\"a\":}", "{\"a\" 1}", "[1,]x", "{\"a\":tru}", "\"abc",
+		"{\"a\":\"\\x\"}", "[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "{\"a\":1}}", "nul", "\"\x01\"" };
+	const char *doc = " {\"v\":\"0.1\",\"n\":-1.5e3,\"o\":{\"t\":true,\"z\":null},\"a\":[\"x\\n\\u0041\\u00e9\",{\"k\":2}],"
+	    "\"e\":[],\"f\":{}} ";
+	size_t i;
+
+	flat[0] = '\0';
+	ck_assert_int_eq(jsonr_flatten(doc, strlen(doc), flatten_into, NULL), 0);
+	ck_assert_str_eq(flat, "v=s:0.1;n=-1.5e3;o.t=true;o.z=null;a.0=s:x\nA?;a.1.k=2;");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		flat[0] = '\0';
+		ck_assert_msg(jsonr_flatten(bad[i], strlen(bad[i]), flatten_into, NULL) == -1, "%s", bad[i]);
+	}
+}
+END_TEST
+
+/* The replay tool's table from a document like the agent's. */
+START_TEST(status_table)
+{
+	struct jsonw *j = jsonw_new();
+	char *doc, out[4096];
+	size_t len;
+	FILE *f = tmpfile();
+	int rc;
+
+	jsonw_string(j, "version", "0.1.0");
+	jsonw_double(j, "uptime_seconds", 3725.5);
+	jsonw_object(j, "health");
+	jsonw_bool(j, "ok", 0);
+	jsonw_string(j, "reason", "powershell C:\\x.exe cannot be read");
+	jsonw_end(j);
+	jsonw_array(j, "listen");
+	jsonw_string(j, NULL, "127.0.0.1:5358");
+	jsonw_string(j, NULL, "[::1]:5358");
+	jsonw_end(j);
+	jsonw_object(j, "backend");
+	jsonw_string(j, "driver", "msdns");
+	jsonw_int(j, "max_concurrent", 4);
+	jsonw_int(j, "max_queued", 1000);
+	jsonw_double(j, "operation_timeout", 60);
+	jsonw_end(j);
+	jsonw_object(j, "queue");
+	jsonw_int(j, "requests_waiting", 3);
+	jsonw_int(j, "operations_in_flight", 2);
+	jsonw_int(j, "operations_started", 77);
+	jsonw_int(j, "failures_in_a_row", 0);
+	jsonw_end(j);
+	jsonw_array(j, "catalogs");
+	jsonw_object(j, NULL);
+	jsonw_string(j, "name", "cat.example.");
+	jsonw_int(j, "serial", 2024010101);
+	jsonw_int(j, "members", 120);
+	jsonw_bool(j, "broken", 1);
+	jsonw_bool(j, "expired", 0);
+	jsonw_double(j, "seconds_since_success", 12);
+	jsonw_int(j, "pending", 5);
+	jsonw_int(j, "clashes", 1);
+	jsonw_string(j, "last_error", "two PTRs at one label");
+	jsonw_end(j);
+	jsonw_end(j);
+	doc = jsonw_finish(j, &len);
+	rc = replay_status_print(f, doc, len);
+	ck_assert_int_eq(rc, STATUS_UNHEALTHY);
+	rewind(f);
+	out[fread(out, 1, sizeof out - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(out, "msdns-agent 0.1.0, up 1h 02m 05s, health: FAILING: powershell C:\\x.exe cannot be read\n")
+	    != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "listen   127.0.0.1:5358, [::1]:5358\n"));
+	ck_assert_ptr_nonnull(strstr(out, "backend  msdns: max_concurrent 4, max_queued 1000"));
+	ck_assert_ptr_nonnull(strstr(out, "queue    3 requests waiting, 2 operations in flight, 77 started"));
+	ck_assert_ptr_nonnull(strstr(out, "cat.example."));
+	ck_assert_ptr_nonnull(strstr(out, "2024010101"));
+	ck_assert_ptr_nonnull(strstr(out, "two PTRs at one label"));
+	free(doc);
+	f = tmpfile();
+	ck_assert_int_eq(replay_status_print(f, "[1,2]", 5), STATUS_NO_ANSWER);
+	ck_assert_int_eq(replay_status_print(f, "<html>", 6), STATUS_NO_ANSWER);
+	fclose(f);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -201,6 +298,8 @@ suite(void)
 	tcase_add_test(tc, collectors_and_escaping);
 	tcase_add_test(tc, every_family_has_help_and_type);
 	tcase_add_test(tc, json_writer);
+	tcase_add_test(tc, json_reader);
+	tcase_add_test(tc, status_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
