@@ -31,7 +31,7 @@ static const char *const proc_names[METRICS_PROC_N] = {
 };
 static const char *const op_names[] = { "Get", "Create", "Delete", "Refresh", "List", "other" };
 #define N_OPS (sizeof op_names / sizeof op_names[0])
-static const char *const result_names[] = { "done", "absent", "not_ours", "failed", "timeout", "other" };
+static const char *const result_names[] = { "done", "absent", "not_ours", "failed", "timed_out", "other" };
 #define N_RESULTS (sizeof result_names / sizeof result_names[0])
 static const struct { unsigned code; const char *name; } tsig_errors[] = {
 	{ 16, "BADSIG" }, { 17, "BADKEY" }, { 18, "BADTIME" }, { 22, "BADTRUNC" },
@@ -136,7 +136,7 @@ metrics_zoneop(const char *kind, const char *result, double seconds)
 	m.ops[k][r]++;
 	if (m.in_flight > 0)
 		m.in_flight--;
-	if (r == 3 || r == 4)   /* failed, timeout */
+	if (r == 3 || r == 4)   /* failed, timed out */
 		m.fails_in_a_row++;
 	else
 		m.fails_in_a_row = 0;

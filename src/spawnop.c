@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "proc.h"
 
 #define LOG_LINE_MAX 512   /* octets of one output line put in the log */
@@ -101,6 +102,7 @@ child_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warnx("%s: no end after the timeout; killing pid %ld and everything it started", c->tag, proc_pid(c->p));
 	c->timed_out = 1;
+	metrics_process(METRICS_PROC_KILLED_TIMEOUT);
 	proc_kill(c->p);
 }
 
@@ -136,10 +138,12 @@ spawn_start(struct spawner *s, const char *const argv[], unsigned timeout_ms, co
 	cb.exit = child_exit;
 	cb.arg = c;
 	if ((c->p = proc_start(s->base, argv, tag, &cb)) == NULL) {
+		metrics_process(METRICS_PROC_START_FAILED);
 		event_free(c->timer);
 		free(c);
 		return -1;
 	}
+	metrics_process(METRICS_PROC_STARTED);
 	proc_close_stdin(c->p);   /* one operation per process: everything is on its command line */
 	evtimer_add(c->timer, &tv);
 	c->next = s->children;

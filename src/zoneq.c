@@ -7,7 +7,9 @@
 
 #include <event2/event.h>
 
+#include "compat.h"
 #include "log.h"
+#include "metrics.h"
 
 #define ZQ_BUCKETS 1024
 #define ZQ_START_TRIES 3        /* a process that could not start is tried again: nothing happened yet */
@@ -32,6 +34,7 @@ struct zq_op {
 	struct zq_waiter *waiters, **wtail;
 	unsigned nwaiters;
 	unsigned start_failures;
+	uint64_t started_ms;          /* when the backend took it */
 };
 
 struct zq_zone {
@@ -191,6 +194,8 @@ zq_op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, siz
 	struct zoneq *q = op->zone->q;
 
 	q->running--;
+	metrics_zoneop(zoneop_kind_name(op->op.kind), zoneop_result_name(r),
+	    (double)(compat_monotonic_ms() - op->started_ms) / 1000.0);
 	zq_finish(q, op, r, zones, n);
 	zq_schedule(q);
 }
@@ -208,8 +213,10 @@ zq_schedule(struct zoneq *q)
 		op->state = OP_RUNNING;
 		q->running++;
 		log_debug("%s %s: starting (%u running)", zoneop_kind_name(op->op.kind), zq_label(z), q->running);
+		op->started_ms = compat_monotonic_ms();
 		if (backend_start(q->backend, &op->op, zq_op_done, op) == 0) {
 			q->started++;
+			metrics_zoneop_started();
 		} else {
 			q->running--;
 			if (++op->start_failures < ZQ_START_TRIES &&
@@ -279,6 +286,7 @@ zoneq_submit(struct zoneq *q, const struct zoneop *req, zoneop_done_fn *done, vo
 			log_limited(&q->full_log, LOG_LVL_WARNING, LOG_MODULE,
 			    "%s %s: more than %u requests for one operation; not queued",
 			    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_waiters);
+			metrics_queue_full();
 			return ZONEQ_FULL;
 		}
 		return ZONEQ_ACCEPTED;
@@ -288,6 +296,7 @@ zoneq_submit(struct zoneq *q, const struct zoneop *req, zoneop_done_fn *done, vo
 		    "%s %s: queue full (max_queued = %u operations); not queued",
 		    zoneop_kind_name(req->kind), zq_label(z), q->lim.max_queued);
 		zq_zone_release(q, z);
+		metrics_queue_full();
 		return ZONEQ_FULL;
 	}
 	if ((op = calloc(1, sizeof *op)) == NULL) {

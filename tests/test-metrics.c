@@ -91,13 +91,13 @@ START_TEST(operations_and_histogram)
 {
 	metrics_zoneop("Create", "done", 0.6);
 	metrics_zoneop("Create", "not ours", 0.04);
-	metrics_zoneop("Delete", "timeout", 200);
+	metrics_zoneop("Delete", "timed out", 200);
 	metrics_zoneop("Refresh", "failed", 1.0);
 	metrics_zoneop("Bogus", "weird", 1.0);   /* counted, as "other", and never rendered as a label */
 	render();
 	ck_assert(has_line("msdns_agent_zone_operations_total{operation=\"Create\",result=\"done\"} 1"));
 	ck_assert(has_line("msdns_agent_zone_operations_total{operation=\"Create\",result=\"not_ours\"} 1"));
-	ck_assert(has_line("msdns_agent_zone_operations_total{operation=\"Delete\",result=\"timeout\"} 1"));
+	ck_assert(has_line("msdns_agent_zone_operations_total{operation=\"Delete\",result=\"timed_out\"} 1"));
 	ck_assert(has_line("# TYPE msdns_agent_zone_operation_duration_seconds histogram"));
 	ck_assert(has_line("msdns_agent_zone_operation_duration_seconds_bucket{operation=\"Create\",le=\"0.05\"} 1"));
 	ck_assert(has_line("msdns_agent_zone_operation_duration_seconds_bucket{operation=\"Create\",le=\"0.5\"} 1"));
