@@ -15,6 +15,10 @@
         WARNING: DnsAdmins on a domain controller is a known path to domain compromise (the DNS
         service, running as SYSTEM, loads a plug-in DLL that DnsAdmins may name). Treat the account
         as Tier 0 there, or run the DNS role on a member server.
+
+    -MetricsAllowFrom 192.0.2.5,192.0.2.0/24 (with -MetricsPort, default 9358) opens the operators'
+    HTTP endpoint (metrics_listen in the configuration) to those addresses only, with one inbound
+    Windows Firewall rule; without it no rule is made. -Uninstall removes the rule.
 #>
 param(
     [string]$Account = '',
@@ -23,7 +27,10 @@ param(
     [string]$ServiceName = 'msdns-agent',
     [switch]$Uninstall,
     [switch]$Purge,
-    [switch]$SkipChecks
+    [switch]$SkipChecks,
+    [string[]]$MetricsAllowFrom = @(),
+    [ValidateRange(1, 65535)]
+    [int]$MetricsPort = 9358
 )
 
 Set-StrictMode -Version 2.0
@@ -37,6 +44,7 @@ if (-not $ConfigDir) {
 }
 $package = Split-Path -Parent $PSScriptRoot
 $eventKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\EventLog\Application\' + $ServiceName
+$firewallRule = $ServiceName + ' metrics'
 
 function Write-Step {
     param([string]$Text)
@@ -75,6 +83,10 @@ if ($Uninstall) {
             Stop-Service -Name $ServiceName -Force
         }
         Invoke-Sc @('delete', $ServiceName)
+    }
+    if (Get-NetFirewallRule -DisplayName $firewallRule -ErrorAction SilentlyContinue) {
+        Write-Step ('removing the firewall rule ' + $firewallRule)
+        Remove-NetFirewallRule -DisplayName $firewallRule
     }
     if (Test-Path -LiteralPath $eventKey) {
         Write-Step 'removing the Event Log source'
@@ -178,6 +190,23 @@ Invoke-Sc @('config', $ServiceName, 'start=', 'delayed-auto', 'obj=', $Account)
 Invoke-Sc @('description', $ServiceName, 'Answers OpenStack Designate agent messages and manages Microsoft DNS secondary zones through PowerShell.')
 Invoke-Sc @('failure', $ServiceName, 'reset=', '86400', 'actions=', 'restart/5000/restart/30000/restart/60000')
 Invoke-Sc @('failureflag', $ServiceName, '1')
+
+if ($MetricsAllowFrom.Count -gt 0) {
+    foreach ($a in $MetricsAllowFrom) {
+        $ip = $a.Split('/')[0]
+        $parsed = $null
+        if (-not [System.Net.IPAddress]::TryParse($ip, [ref]$parsed)) {
+            Stop-WithMessage ('-MetricsAllowFrom: "' + $a + '" is not an IP address or prefix')
+        }
+    }
+    Write-Step ('firewall: TCP ' + $MetricsPort + ' (metrics) from ' + ($MetricsAllowFrom -join ', ') + ' only')
+    if (Get-NetFirewallRule -DisplayName $firewallRule -ErrorAction SilentlyContinue) {
+        Remove-NetFirewallRule -DisplayName $firewallRule
+    }
+    New-NetFirewallRule -DisplayName $firewallRule -Direction Inbound -Protocol TCP -LocalPort $MetricsPort `
+        -RemoteAddress $MetricsAllowFrom -Program $exe -Action Allow -Profile Any | Out-Null
+    Write-Host ('   set metrics_listen = <this host address>:' + $MetricsPort + ' in ' + $conf)
+}
 
 Write-Step 'checking the configuration'
 & $exe --check-config --config-file $conf
