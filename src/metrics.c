@@ -12,12 +12,17 @@
  * "other"), operations and results from fixed lists. Zone names never become labels; catalog
  * names (configuration) may, through a collector.
  */
-static const struct { unsigned code; const char *name; } opcodes[] = {
+struct code_name {
+	unsigned code;
+	const char *name;
+};
+
+static const struct code_name opcodes[] = {
 	{ 0, "QUERY" }, { 1, "IQUERY" }, { 2, "STATUS" }, { 4, "NOTIFY" }, { 5, "UPDATE" }, { 14, "CC" },
 };
 #define N_OPCODES (sizeof opcodes / sizeof opcodes[0] + 1)
 
-static const struct { unsigned code; const char *name; } rcodes[] = {
+static const struct code_name rcodes[] = {
 	{ 0, "NOERROR" }, { 1, "FORMERR" }, { 2, "SERVFAIL" }, { 3, "NXDOMAIN" }, { 4, "NOTIMP" },
 	{ 5, "REFUSED" }, { 9, "NOTAUTH" },
 };
@@ -33,7 +38,7 @@ static const char *const op_names[] = { "Get", "Create", "Delete", "Refresh", "L
 #define N_OPS (sizeof op_names / sizeof op_names[0])
 static const char *const result_names[] = { "done", "absent", "not_ours", "failed", "timed_out", "other" };
 #define N_RESULTS (sizeof result_names / sizeof result_names[0])
-static const struct { unsigned code; const char *name; } tsig_errors[] = {
+static const struct code_name tsig_errors[] = {
 	{ 16, "BADSIG" }, { 17, "BADKEY" }, { 18, "BADTIME" }, { 22, "BADTRUNC" },
 };
 #define N_TSIG (sizeof tsig_errors / sizeof tsig_errors[0] + 1)
@@ -67,27 +72,20 @@ struct metrics_out {
 	const char *family;   /* the family samples are written for */
 };
 
+/* Index of code in table[0..n-1), or n - 1 (the "other" slot) when it has no name there. */
 static size_t
-opcode_index(unsigned code)
+code_index(const struct code_name *table, size_t n, unsigned code)
 {
 	size_t i;
 
-	for (i = 0; i < N_OPCODES - 1; i++)
-		if (opcodes[i].code == code)
+	for (i = 0; i < n - 1; i++)
+		if (table[i].code == code)
 			return i;
-	return N_OPCODES - 1;
+	return n - 1;
 }
 
-static size_t
-rcode_index(unsigned code)
-{
-	size_t i;
-
-	for (i = 0; i < N_RCODES - 1; i++)
-		if (rcodes[i].code == code)
-			return i;
-	return N_RCODES - 1;
-}
+#define opcode_index(code) code_index(opcodes, N_OPCODES, code)
+#define rcode_index(code) code_index(rcodes, N_RCODES, code)
 
 /* Index of name in names[n] (the last being "other"), ignoring case, spaces and '-' against '_'. */
 static size_t
@@ -183,12 +181,7 @@ metrics_process(enum metrics_proc what)
 void
 metrics_tsig_refused(unsigned tsig_error)
 {
-	size_t i;
-
-	for (i = 0; i < N_TSIG - 1; i++)
-		if (tsig_errors[i].code == tsig_error)
-			break;
-	m.tsig[i]++;
+	m.tsig[code_index(tsig_errors, N_TSIG, tsig_error)]++;
 }
 
 int
