@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what building and testing msdns-agent needs on Debian bookworm (idempotent; root or sudo).
-# usage: scripts/setup.sh [linux] [lint] [windows] [pwsh] [bench] [designate] [catalog] [peers]   (default: linux)
+# usage: scripts/setup.sh [linux] [lint] [windows] [pwsh] [bench] [designate] [catalog] [peers] [prometheus]   (default: linux)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 want=("${@:-linux}")
@@ -15,6 +15,7 @@ for w in "${want[@]}"; do
     designate) ;;   # scripts/setup-designate.sh: Designate 2022.2 on the host, 2025.1 in a cached chroot
     catalog) pkgs+=(knot knot-dnsutils bind9 bind9-dnsutils) ;;   # real catalog producers for tests/catz-*.sh, xfr-peers
     peers)   pkgs+=(bind9 bind9-dnsutils knot knot-dnsutils python3-dnspython) ;;   # DNS peers for interop tests
+    prometheus) pkgs+=(prometheus) ;;   # promtool and a real server scraping /metrics (tests/metrics-e2e.py)
     *) echo "setup.sh: unknown part '$w'" >&2; exit 64 ;;
   esac
 done

@@ -11,7 +11,7 @@ fail=0
 logs=()
 
 # Each part installs what some suites need (scripts/setup.sh); add a part here when a suite needs one.
-parts=(linux lint windows pwsh designate catalog peers)
+parts=(linux lint windows pwsh designate catalog peers prometheus)
 bash scripts/setup.sh "${parts[@]}" || { echo "setup failed"; exit 1; }
 export MSDNS_LINT_MODULES=${MSDNS_LINT_MODULES:-/var/tmp/msdns-agent-lint}
 

@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "tsig.h"
 #include "zoneq.h"
 
@@ -254,6 +255,8 @@ agent_send(const struct tsig_req *tsig, const uint8_t *out, size_t n, agent_repl
 	uint8_t signed_out[AGENT_REPLY_MAX + TSIG_RR_MAX];
 	size_t sn;
 
+	if (n >= WIRE_HDR_LEN)
+		metrics_request((out[2] >> 3) & 0x0f, out[3] & 0x0f);
 	if (tsig == NULL || tsig->status == TSIG_UNSIGNED || tsig->status == TSIG_FORMERR || n == 0 ||
 	    n > AGENT_REPLY_MAX) {
 		reply(arg, out, n);
@@ -321,6 +324,8 @@ agent_tsig_refuse(struct agent *a, const struct wire_msg *m, const struct tsig_r
 
 	agent_tsig_refusal(t->status, &rcode, &sign);
 	n = wire_build_reply(m, rcode, 0, out, sizeof out);
+	metrics_tsig_refused(t->status == TSIG_BADKEY ? 17 : t->status == TSIG_BADSIG ? 16 :
+	    t->status == TSIG_BADTIME ? 18 : 0);   /* 0: FORMERR and the like, counted as "other" */
 	log_limited(&a->tsig_log, LOG_LVL_WARNING, LOG_MODULE, "message of %zu octets from %s/%s refused: TSIG %s "
 	    "(key %s), answered %s", len, netaddr_text(peer, paddr, sizeof paddr), transport, tsig_status_name(t->status),
 	    t->key_name_len ? wire_name_to_text(t->key_name, t->key_name_len, key, sizeof key) : "?",
@@ -364,6 +369,8 @@ agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netad
 
 		log_limited(&a->drop_log, LOG_LVL_INFO, LOG_MODULE, "message of %zu octets from %s/%s dropped: %s", len,
 		    netaddr_text(peer, paddr, sizeof paddr), transport, v.why);
+		metrics_dropped(!parsed || (m.flags & WIRE_FLAG_QR) ? METRICS_DROP_MALFORMED :
+		    m.nq == 0 ? METRICS_DROP_NO_QUESTION : m.has_tsig ? METRICS_DROP_TSIG : METRICS_DROP_MALFORMED);
 		reply(arg, NULL, 0);
 		return;
 	}

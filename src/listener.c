@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 
 #define UDP_MAX 8192                 /* the original read this much */
@@ -139,6 +140,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		if (n > UDP_MAX) {
 			char p[NETADDR_TEXT_MAX];
 
+			metrics_dropped(METRICS_DROP_OVERSIZED);
 			log_limited(&s->l->oversize_log, LOG_LVL_INFO, LOG_MODULE, "datagram from %s/udp dropped: larger than %d octets", netaddr_text(&peer, p, sizeof p),
 			    UDP_MAX);
 			continue;
