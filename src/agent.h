@@ -1,4 +1,5 @@
-/* The agent protocol (PROTOCOL.md §3): what each message means and how it is answered. */
+/* The agent protocol (docs/protocol.md): what each message means and how it is answered (pure: no event
+ * loop; requests in flight are agent-req.c's). */
 #ifndef MSDNS_AGENT_H
 #define MSDNS_AGENT_H
 
@@ -11,10 +12,7 @@
 #include "zoneop.h"
 
 struct config;
-struct zoneq;
-struct agent;
 
-#define AGENT_REPLY_MAX 8192
 
 /* What a message asks for, decided before anything runs. */
 enum agent_kind {
@@ -30,12 +28,9 @@ struct agent_verdict {
 	const char *why;                /* for the log and --explain */
 	struct zoneop op;               /* CREATE/DELETE/NOTIFY: the operation (zone validated, lower case,
 	                                 * no trailing dot; masters ""; flags as the configuration says) */
-	const struct tsig_key *key;     /* set by agent_handle: the TSIG key that verified the request (the
+	const struct tsig_key *key;     /* set by agent_req_handle: the TSIG key that verified the request (the
 	                                 * catalog code accepts its own key's NOTIFY); NULL: unsigned */
 };
-
-/* Called with the reply to send (len 0: send nothing). May run before agent_handle returns. */
-typedef void agent_reply_fn(void *arg, const uint8_t *reply, size_t len);
 
 /* Validate a wire name as a zone for the command line (letters, digits, '-', '_', dot-separated
  * labels, 1..253 characters, no leading '-') and write it lower case without the trailing dot.
@@ -54,11 +49,9 @@ void agent_tsig_refusal(enum tsig_status s, unsigned *rcode, int *sign);
 /* The answer to a request the queue did not accept (full): SERVFAIL, AA as for a failure. */
 void agent_full_reply(enum agent_kind kind, unsigned *rcode, int *aa);
 
-/* An agent answering by cfg and running operations through q. Returns NULL on allocation failure. */
-struct agent *agent_new(const struct config *cfg, struct zoneq *q);
-/* Handle one message from peer over transport ("udp"/"tcp"); reply() is called exactly once. */
-void agent_handle(struct agent *a, const uint8_t *msg, size_t len, const struct netaddr *peer,
-    const char *transport, agent_reply_fn *reply, void *arg);
-void agent_free(struct agent *a);
+/* "DROP", "REFUSE", "CREATE", "DELETE", "NOTIFY": the one spelling of the request kinds. */
+const char *agent_kind_name(enum agent_kind k);
+/* Why a request of kind got its answer after its operation ended with r (for the log). */
+const char *agent_result_detail(enum agent_kind kind, enum zoneop_result r);
 
 #endif

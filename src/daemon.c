@@ -6,7 +6,7 @@
 
 #include <event2/event.h>
 
-#include "agent.h"
+#include "agent-req.h"
 #include "backend-fake.h"
 #include "backend-msdns.h"
 #include "backend.h"
@@ -25,7 +25,7 @@ struct daemon {
 	struct event_base *base;
 	struct backend *backend;
 	struct zoneq *q;
-	struct agent *agent;
+	struct agent_req *agent;
 	struct listener *listener;
 	struct opsview *ops;        /* /metrics, /healthz, /status */
 	struct event *stop_ev;      /* activated by daemon_stop() */
@@ -111,7 +111,7 @@ daemon_new(const struct config *cfg)
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->backend = daemon_backend(d->base, cfg)) == NULL ||
 	    (d->q = zoneq_new(d->base, d->backend, &lim)) == NULL ||
-	    (d->agent = agent_new(cfg, d->q)) == NULL ||
+	    (d->agent = agent_req_new(cfg, d->q)) == NULL ||
 	    (d->stop_ev = event_new(d->base, -1, 0, stop_now, d)) == NULL ||
 	    (d->drain_ev = evtimer_new(d->base, drain_check, d)) == NULL ||
 	    (d->listener = listener_new(d->base, cfg, d->agent)) == NULL) {
@@ -157,7 +157,7 @@ daemon_free(struct daemon *d)
 	opsview_free(d->ops);
 	backend_free(d->backend);
 	listener_free(d->listener);
-	agent_free(d->agent);
+	agent_req_free(d->agent);
 	if (d->q)
 		zoneq_free(d->q);
 	if (d->stop_ev)

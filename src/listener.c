@@ -11,14 +11,15 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#include "agent.h"
+#include "agent-req.h"
 #include "compat.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
 #include "netaddr.h"
+#include "wire.h"
 
-#define UDP_MAX 8192                 /* the original read this much */
+#define UDP_MAX WIRE_OUR_PAYLOAD     /* the original read this much, and we advertise it */
 #define UDP_BURST 64                 /* datagrams read per wake-up */
 #define TCP_MAX_PIPELINE 64          /* requests in flight per connection before reading pauses */
 #define TCP_OUT_HIGH (256 * 1024)    /* unsent reply bytes per connection before reading pauses */
@@ -63,7 +64,7 @@ struct tcp_conn {
 struct listener {
 	struct event_base *base;
 	const struct config *cfg;
-	struct agent *agent;
+	struct agent_req *agent;
 	struct udp_sock udp[CONFIG_MAX_ADDRS];
 	size_t n_udp;
 	struct evconnlistener *tcp[CONFIG_MAX_ADDRS];
@@ -148,7 +149,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		if ((r = malloc(sizeof *r)) == NULL)
 			return;
 		*r = in;
-		agent_handle(s->l->agent, buf, (size_t)n, &peer, "udp", udp_reply, r);
+		agent_req_handle(s->l->agent, buf, (size_t)n, &peer, "udp", udp_reply, r);
 	}
 }
 
@@ -247,7 +248,7 @@ tcp_process(struct tcp_conn *c)
 		c->tail = s;
 		c->pending++;
 		/* an answer given at once only queues its reply: tcp_update does nothing while c->busy */
-		agent_handle(c->l->agent, len ? msg : (const uint8_t *)"", len, &c->peer, "tcp", tcp_reply, s);
+		agent_req_handle(c->l->agent, len ? msg : (const uint8_t *)"", len, &c->peer, "tcp", tcp_reply, s);
 		evbuffer_drain(in, len);
 	}
 	if (c->drop_input)
@@ -527,7 +528,7 @@ bind_socket(const struct netaddr *a, int type)
 }
 
 struct listener *
-listener_new(struct event_base *base, const struct config *cfg, struct agent *agent)
+listener_new(struct event_base *base, const struct config *cfg, struct agent_req *agent)
 {
 	struct listener *l = calloc(1, sizeof *l);
 	size_t i;

@@ -6,12 +6,12 @@
 
 struct event_base;
 struct config;
-struct agent;
+struct agent_req;
 struct listener;
 
 /* Bind UDP and TCP on every cfg->agent.listen address and hand each message to a. Returns NULL when a
  * socket cannot be bound (logged). */
-struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent *a);
+struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent_req *a);
 /* Stop reading new messages and accepting connections; replies still in flight are sent. */
 void listener_stop(struct listener *l);
 /* TCP connections that still have replies to send. */

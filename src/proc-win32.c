@@ -11,7 +11,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "cmdline.h"
+#include "wincmdline.h"
 #include "log.h"
 #include "win32.h"
 
@@ -305,7 +305,7 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 	p->err.which = PROC_STDERR;
 	proclines_init(&p->out.lines);
 	proclines_init(&p->err.lines);
-	if (cmdline_quote(argv, line, CMDLINE_MAX) == 0) {
+	if (wincmdline_quote(argv, line, CMDLINE_MAX) == 0) {
 		log_warnx("%s: command line too long or not quotable", tag);
 		goto fail;
 	}

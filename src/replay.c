@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "agent.h"
-#include "cmdline.h"
+#include "wincmdline.h"
 #include "config.h"
 #include "msdns.h"
 #include "tsig.h"
@@ -333,7 +333,6 @@ explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len)
 int
 replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len, const struct netaddr *peer)
 {
-	static const char *const kinds[] = { "drop", "refuse", "CREATE", "DELETE", "NOTIFY" };
 	struct config defaults;
 	struct wire_msg m;
 	struct agent_verdict v;
@@ -369,7 +368,7 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		fprintf(f, ";; the agent answers REFUSED (no AA) for %s and starts nothing: %s\n", zone, v.why);
 		return REPLAY_BAD_REPLY;
 	}
-	fprintf(f, ";; %s of zone %s: %s\n", kinds[v.kind], v.op.zone, v.why);
+	fprintf(f, ";; %s of zone %s: %s\n", agent_kind_name(v.kind), v.op.zone, v.why);
 	if (cfg->agent.backend_driver == CONFIG_BACKEND_FAKE) {
 		fprintf(f, ";; backend fake: nothing runs; every operation succeeds\n");
 	} else {
@@ -381,7 +380,7 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		config_masters_text(cfg, masters, sizeof masters);
 		msdns_argv(&prog, &v.op, masters, argv);
 		fprintf(f, ";; it starts, with a timeout of %.1f s:\n", cfg->msdns.operation_timeout);
-		if (cmdline_quote(argv, line, sizeof line) > 0)
+		if (wincmdline_quote(argv, line, sizeof line) > 0)
 			fprintf(f, ";;   %s\n", line);
 		fprintf(f, ";; that is, the argument vector:\n");
 		for (i = 0; argv[i]; i++)

@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wire_msg m;
 	struct agent_verdict v;
 	struct netaddr peer;
-	uint8_t out[AGENT_REPLY_MAX];
+	uint8_t out[WIRE_OUR_PAYLOAD];
 	int ok = wire_parse(data, size, &m) == 0;
 
 	if (sink == NULL) {

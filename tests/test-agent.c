@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 
+#include "agent-req.h"
 #include "agent.h"
 #include "config.h"
 #include "log.h"
@@ -15,7 +16,7 @@
 static struct event_base *base;
 static struct config cfg;
 static struct zoneq *q;
-static struct agent *agent;
+static struct agent_req *agent;
 static struct backend *backend;
 
 static void
@@ -30,13 +31,13 @@ setup(void)
 	cfg.agent.n_allow_notify = 1;
 	backend = tb_backend_new(base, TB_AUTO);
 	q = zoneq_new(base, backend, &lim);
-	agent = agent_new(&cfg, q);
+	agent = agent_req_new(&cfg, q);
 }
 
 static void
 teardown(void)
 {
-	agent_free(agent);
+	agent_req_free(agent);
 	zoneq_free(q);
 	backend_free(backend);
 	event_base_free(base);
@@ -45,7 +46,7 @@ teardown(void)
 struct got {
 	int called;
 	size_t len;
-	uint8_t buf[AGENT_REPLY_MAX];
+	uint8_t buf[WIRE_OUR_PAYLOAD];
 };
 
 static void
@@ -68,7 +69,7 @@ ask(const uint8_t *msg, size_t len, const char *src, struct got *g)
 	memset(g, 0, sizeof *g);
 	netaddr_parse_ip(src, &peer);
 	peer.port = 40000;
-	agent_handle(agent, msg, len, &peer, "udp", on_reply, g);
+	agent_req_handle(agent, msg, len, &peer, "udp", on_reply, g);
 	event_base_dispatch(base);
 	ck_assert_int_eq(g->called, 1);
 	ck_assert_uint_eq(zoneq_pending(q), 0);
@@ -291,8 +292,8 @@ START_TEST(drop_logging_is_bounded)
 		ask(junk, sizeof junk, "192.0.2.7", &g);
 		ck_assert_uint_eq(g.len, 0);
 	}
-	agent_free(agent);   /* writes the count of what it did not log */
-	agent = agent_new(&cfg, q);
+	agent_req_free(agent);   /* writes the count of what it did not log */
+	agent = agent_req_new(&cfg, q);
 	log_init(0, NULL);
 	drop_lines = tu_count_in_file(path, "dropped: unparsable message");
 	summary_lines = tu_count_in_file(path, "more messages dropped without a reply were not logged");
@@ -309,7 +310,7 @@ START_TEST(queue_full_servfail)
 {
 	struct zoneq_limits lim = { 0, 1, 1, 0 };
 	struct zoneq *small = zoneq_new(base, backend, &lim);
-	struct agent *a2 = agent_new(&cfg, small);
+	struct agent_req *a2 = agent_req_new(&cfg, small);
 	uint8_t r1[600], r2[600];
 	size_t l1 = query("one.example", FLAGS_CC, 65282, 65280, 0, r1), l2 = query("two.example", FLAGS_CC, 65282, 65280, 0, r2);
 	struct netaddr peer;
@@ -319,8 +320,8 @@ START_TEST(queue_full_servfail)
 	memset(&g2, 0, sizeof g2);
 	netaddr_parse_ip("0.0.0.0", &peer);
 	tb.result = ZONEOP_DONE;
-	agent_handle(a2, r1, l1, &peer, "udp", on_reply, &g1);
-	agent_handle(a2, r2, l2, &peer, "udp", on_reply, &g2);
+	agent_req_handle(a2, r1, l1, &peer, "udp", on_reply, &g1);
+	agent_req_handle(a2, r2, l2, &peer, "udp", on_reply, &g2);
 	ck_assert_int_eq(g1.called, 0);
 	ck_assert_int_eq(g2.called, 1);                      /* answered before the loop runs */
 	ck_assert_uint_eq(g2.buf[3] & 0x0f, 2);              /* SERVFAIL */
@@ -330,7 +331,7 @@ START_TEST(queue_full_servfail)
 	ck_assert_uint_eq(g1.buf[3] & 0x0f, 0);
 	ck_assert_int_eq((int)tb.n, 1);
 	ck_assert_uint_eq(zoneq_pending(small), 0);
-	agent_free(a2);
+	agent_req_free(a2);
 	zoneq_free(small);
 }
 END_TEST

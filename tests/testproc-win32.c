@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "wincmdline.h"
 #include "win32.h"
 
 struct tu_proc {
@@ -45,7 +45,7 @@ tu_proc_start(const char *const argv[], const char *logpath)
 	struct tu_proc *p;
 	BOOL ok;
 
-	if (cmdline_quote(argv, line, sizeof line) == 0)
+	if (wincmdline_quote(argv, line, sizeof line) == 0)
 		return NULL;
 	wline = win32_wide(line);
 	wapp = win32_wide(argv[0]);

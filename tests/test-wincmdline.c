@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "wincmdline.h"
 #include "testutil.h"
 
 static const char *const hostile[] = {
@@ -22,8 +22,8 @@ START_TEST(round_trip)
 	argv[1] = hostile[_i];
 	argv[2] = "-Zone";
 	argv[3] = NULL;
-	ck_assert_uint_gt(cmdline_quote(argv, line, sizeof line), 0);
-	n = cmdline_split(line, buf, sizeof buf, out, 8);
+	ck_assert_uint_gt(wincmdline_quote(argv, line, sizeof line), 0);
+	n = wincmdline_split(line, buf, sizeof buf, out, 8);
 	ck_assert_msg(n == 3, "'%s' -> [%s] split into %zu", hostile[_i], line, n);
 	ck_assert_str_eq(out[0], argv[0]);
 	ck_assert_str_eq(out[1], hostile[_i]);
@@ -47,17 +47,17 @@ START_TEST(split_rules)
 {
 	char buf[256], *out[8];
 
-	ck_assert_uint_eq(cmdline_split("x \"a b c\" d e", buf, sizeof buf, out, 8), 4);
+	ck_assert_uint_eq(wincmdline_split("x \"a b c\" d e", buf, sizeof buf, out, 8), 4);
 	ck_assert_str_eq(out[1], "a b c");
-	ck_assert_uint_eq(cmdline_split("x \"ab\\\"c\" \"\\\\\" d", buf, sizeof buf, out, 8), 4);
+	ck_assert_uint_eq(wincmdline_split("x \"ab\\\"c\" \"\\\\\" d", buf, sizeof buf, out, 8), 4);
 	ck_assert_str_eq(out[1], "ab\"c");
 	ck_assert_str_eq(out[2], "\\");
-	ck_assert_uint_eq(cmdline_split("x a\\\\\\b d\"e f\"g h", buf, sizeof buf, out, 8), 4);
+	ck_assert_uint_eq(wincmdline_split("x a\\\\\\b d\"e f\"g h", buf, sizeof buf, out, 8), 4);
 	ck_assert_str_eq(out[1], "a\\\\\\b");
 	ck_assert_str_eq(out[2], "de fg");
-	ck_assert_uint_eq(cmdline_split("x a\\\\\\\"b c d", buf, sizeof buf, out, 8), 4);
+	ck_assert_uint_eq(wincmdline_split("x a\\\\\\\"b c d", buf, sizeof buf, out, 8), 4);
 	ck_assert_str_eq(out[1], "a\\\"b");
-	ck_assert_uint_eq(cmdline_split("\"C:\\a b\\p.exe\" -x", buf, sizeof buf, out, 8), 2);
+	ck_assert_uint_eq(wincmdline_split("\"C:\\a b\\p.exe\" -x", buf, sizeof buf, out, 8), 2);
 	ck_assert_str_eq(out[0], "C:\\a b\\p.exe");
 }
 END_TEST
@@ -67,17 +67,17 @@ START_TEST(quote_shapes)
 	const char *argv[] = { "C:\\p.exe", "a b", "", "q\"", "end\\", NULL };
 	char line[256];
 
-	ck_assert_uint_gt(cmdline_quote(argv, line, sizeof line), 0);
+	ck_assert_uint_gt(wincmdline_quote(argv, line, sizeof line), 0);
 	ck_assert_str_eq(line, "\"C:\\p.exe\" \"a b\" \"\" \"q\\\"\" end\\");
-	ck_assert_uint_eq(cmdline_quote(argv, line, 10), 0);   /* does not fit */
+	ck_assert_uint_eq(wincmdline_quote(argv, line, 10), 0);   /* does not fit */
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite *s = suite_create("cmdline");
-	TCase *tc = tcase_create("cmdline");
+	Suite *s = suite_create("wincmdline");
+	TCase *tc = tcase_create("wincmdline");
 
 	tcase_add_loop_test(tc, round_trip, 0, (int)(sizeof hostile / sizeof hostile[0]));
 	tcase_add_test(tc, split_rules);

@@ -1,5 +1,5 @@
 /* Windows command lines: quoting an argument vector exactly as CommandLineToArgvW splits it again. */
-#include "cmdline.h"
+#include "wincmdline.h"
 
 #include <string.h>
 
@@ -52,7 +52,7 @@ quote_arg(struct out *o, const char *a, int first)
 }
 
 size_t
-cmdline_quote(const char *const argv[], char *out, size_t outlen)
+wincmdline_quote(const char *const argv[], char *out, size_t outlen)
 {
 	struct out o = { out, outlen, 0, 0 };
 	size_t i;
@@ -73,7 +73,7 @@ cmdline_quote(const char *const argv[], char *out, size_t outlen)
 }
 
 size_t
-cmdline_split(const char *line, char *buf, size_t buflen, char *argv[], size_t max)
+wincmdline_split(const char *line, char *buf, size_t buflen, char *argv[], size_t max)
 {
 	size_t n = 0, b = 0;
 	const char *p = line;
