@@ -50,19 +50,27 @@ for transport in udp tcp; do
     done
   done
 done
-# TSIG: the same load signed with hmac-sha256 (each reply verified by loadgen) against unsigned, this agent
-declare -A signed
+# TSIG: the same load signed with hmac-sha256 (each reply verified by loadgen) against unsigned, this agent;
+# also the agent's own CPU time per request (utime+stime), which other load on the machine does not skew
+declare -A signed cpu_us
+agent_ticks() { awk '{print $14+$15}' /proc/$ours/stat; }
+hz=$(getconf CLK_TCK)
 for transport in udp tcp; do
   flag=; [ $transport = tcp ] && flag=--tcp
   for tsig in no yes; do
     opt=(); [ $tsig = yes ] && opt=(--tsig "hmac-sha256:bench.:$tsig_secret")
+    c0=$(agent_ticks)
     line=$(build/bench/loadgen $flag "${opt[@]}" --port "$ours_port" -c 64 -n 2000000 -t "$secs" --timeout 5 --zones 500 || true)
+    c1=$(agent_ticks)
     t=$(sed -n 's/.*throughput=\([0-9.]*\).*/\1/p' <<<"$line")
+    d=$(sed -n 's/.* done=\([0-9]*\).*/\1/p' <<<"$line")
+    cpu_us[$transport-$tsig]=$(python3 -c "print(f'{($c1 - $c0) * 1e6 / $hz / max($d, 1):.1f}')")
     p50=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$line"); p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
     f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
     signed[$transport-$tsig]=$t
-    printf '%-28s %-10s %12s %9s %9s %7s\n' "$transport, 64 in flight, $([ $tsig = yes ] && echo signed || echo unsigned)" \
-      msdns-agent "$t" "$p50" "$p99" "$f"
+    printf '%-28s %-10s %12s %9s %9s %7s   agent CPU %s us/request\n' \
+      "$transport, 64 in flight, $([ $tsig = yes ] && echo signed || echo unsigned)" msdns-agent "$t" "$p50" "$p99" "$f" \
+      "${cpu_us[$transport-$tsig]}"
   done
 done
 
@@ -87,10 +95,14 @@ for name, r, target, op in rows:
     ok = r >= target if op == ">=" else r <= target
     print(f"  {name:38s} {r:10.2f}x   target {op} {target:g}x   {'met' if ok else 'MISSED'}")
 PY
-python3 - "${signed[udp-yes]}" "${signed[udp-no]}" "${signed[tcp-yes]}" "${signed[tcp-no]}" <<'PY'
+python3 - "${signed[udp-yes]}" "${signed[udp-no]}" "${signed[tcp-yes]}" "${signed[tcp-no]}" \
+  "${cpu_us[udp-yes]}" "${cpu_us[udp-no]}" "${cpu_us[tcp-yes]}" "${cpu_us[tcp-no]}" <<'PY'
 import sys
-uy, un, ty, tn = map(float, sys.argv[1:])
+uy, un, ty, tn, cuy, cun, cty, ctn = map(float, sys.argv[1:])
 print("\nTSIG (hmac-sha256): signed requests/s as a ratio to unsigned, this agent, same run:")
 for name, r in (("UDP, 64 in flight", uy / un if un else 0), ("TCP, 64 in flight", ty / tn if tn else 0)):
     print(f"  {name:38s} {r:10.2f}x   target >= 0.8x   {'met' if r >= 0.8 else 'MISSED'}")
+print("  the agent's CPU per request, unsigned/signed (requests per CPU-second, signed as a ratio):")
+for name, a, b in (("UDP", cun, cuy), ("TCP", ctn, cty)):
+    print(f"  {name:38s} {a / b if b else 0:10.2f}x   ({a} us unsigned, {b} us signed)")
 PY

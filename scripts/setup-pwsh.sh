@@ -9,7 +9,7 @@ if [ -x "$dir/pwsh" ] && [ -d "$dir/.store/powershell/$version" ]; then
   exit 0
 fi
 if ! command -v dotnet >/dev/null; then
-  echo "setup-pwsh.sh: *** dotnet is missing: PowerShell $version is not installed and the PowerShell tests will be SKIPPED (install the .NET SDK 8 or later, then run scripts/setup.sh pwsh) ***" >&2
+  echo "setup-pwsh.sh: *** dotnet is missing: PowerShell $version is not installed and the PowerShell tests will be SKIPPED (install the .NET SDK 10, e.g. dotnet-sdk-10.0, then run scripts/setup.sh pwsh) ***" >&2
   exit 0
 fi
 mkdir -p "$dir"

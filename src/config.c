@@ -521,7 +521,8 @@ parse_tsig_keys(struct parse_ctx *x, const struct config_key *k, void *field, co
 	return set_string(x, k->name, v, field, k->size);
 }
 
-/* Every name in tsig_keys names a [tsigkey:NAME] section, and require_tsig has keys. Returns the error count. */
+/* Every name in tsig_keys and every catalog's tsig_key names a [tsigkey:NAME] section, and require_tsig has keys.
+ * Returns the error count. */
 static int
 check_tsig_refs(struct config *cfg, const char *name, FILE *err)
 {
@@ -534,6 +535,15 @@ check_tsig_refs(struct config *cfg, const char *name, FILE *err)
 		if (tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, tok) == NULL) {
 			fprintf(err, "%s:%d: error: tsig_keys: no [tsigkey:%s] section\n", name, cfg->agent.tsig_keys_line,
 			    tok);
+			errors++;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_catalogs; i++) {
+		const char *k = cfg->catalogs[i].tsig_key;
+
+		if (k[0] && tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, k) == NULL) {
+			fprintf(err, "%s:%d: error: [catalog:%s] tsig_key: no [tsigkey:%s] section\n", name,
+			    cfg->catalogs[i].line, cfg->catalogs[i].name, k);
 			errors++;
 		}
 	}

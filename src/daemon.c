@@ -1,5 +1,5 @@
 /* The running agent: event loop, backend, queue, protocol and sockets, and their orderly stop. */
-#define LOG_MODULE "service"
+#define LOG_MODULE "daemon"
 #include "daemon.h"
 
 #include <stdlib.h>
@@ -19,6 +19,8 @@
 
 #define STOP_POLL_MS 20
 #define STOP_GRACE_S 2
+#define STOP_MARGIN_MS 1000
+#define CHILD_FDS 3           /* a child process's pipes: stdin, stdout, stderr */
 
 struct daemon {
 	const struct config *cfg;
@@ -114,7 +116,7 @@ daemon_new(const struct config *cfg)
 	    (d->agent = agent_req_new(cfg, d->q)) == NULL ||
 	    (d->stop_ev = event_new(d->base, -1, 0, stop_now, d)) == NULL ||
 	    (d->drain_ev = evtimer_new(d->base, drain_check, d)) == NULL ||
-	    (d->listener = listener_new(d->base, cfg, d->agent)) == NULL) {
+	    (d->listener = listener_new(d->base, cfg, d->agent, CHILD_FDS * (unsigned)cfg->msdns.max_concurrent)) == NULL) {
 		daemon_free(d);
 		return NULL;
 	}
@@ -167,4 +169,10 @@ daemon_free(struct daemon *d)
 	if (d->base)
 		event_base_free(d->base);
 	free(d);
+}
+
+unsigned long
+daemon_stop_budget_ms(const struct config *cfg)
+{
+	return (unsigned long)(cfg->msdns.operation_timeout * 1000) + 2 * STOP_GRACE_S * 1000 + STOP_MARGIN_MS;
 }

@@ -16,5 +16,8 @@ int daemon_run(struct daemon *d);
  * second call abandons what is still in flight at once. Safe from any thread once threading is on. */
 void daemon_stop(struct daemon *d);
 void daemon_free(struct daemon *d);
+/* The longest a stop takes with cfg (ms): operation_timeout, the grace before abandoning, the grace to
+ * flush replies, and a margin. The daemon keeps to it; the SCM flow announces it as the wait hint. */
+unsigned long daemon_stop_budget_ms(const struct config *cfg);
 
 #endif

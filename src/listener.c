@@ -528,7 +528,7 @@ bind_socket(const struct netaddr *a, int type)
 }
 
 struct listener *
-listener_new(struct event_base *base, const struct config *cfg, struct agent_req *agent)
+listener_new(struct event_base *base, const struct config *cfg, struct agent_req *agent, unsigned others_fds)
 {
 	struct listener *l = calloc(1, sizeof *l);
 	size_t i;
@@ -542,7 +542,7 @@ listener_new(struct event_base *base, const struct config *cfg, struct agent_req
 	l->recv_timeout.tv_sec = (long)cfg->agent.tcp_recv_timeout;
 	l->recv_timeout.tv_usec = (long)((cfg->agent.tcp_recv_timeout - (double)(long)cfg->agent.tcp_recv_timeout) * 1e6);
 	l->max_conns = (size_t)cfg->agent.tcp_max_connections;
-	fdmax = compat_fd_limit() - FD_RESERVE - 2 * (long)cfg->agent.n_listen - 3 * (long)cfg->msdns.max_concurrent;
+	fdmax = compat_fd_limit() - FD_RESERVE - 2 * (long)cfg->agent.n_listen - (long)others_fds;
 	if (fdmax < 1)
 		fdmax = 1;
 	if ((long)l->max_conns > fdmax) {

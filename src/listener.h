@@ -9,9 +9,11 @@ struct config;
 struct agent_req;
 struct listener;
 
-/* Bind UDP and TCP on every cfg->agent.listen address and hand each message to a. Returns NULL when a
+/* Bind UDP and TCP on every cfg->agent.listen address and hand each message to a; others_fds: descriptors
+ * the rest of the agent may hold (child processes' pipes), kept free. Returns NULL when a
  * socket cannot be bound (logged). */
-struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent_req *a);
+struct listener *listener_new(struct event_base *base, const struct config *cfg, struct agent_req *a,
+    unsigned others_fds);
 /* Stop reading new messages and accepting connections; replies still in flight are sent. */
 void listener_stop(struct listener *l);
 /* TCP connections that still have replies to send. */

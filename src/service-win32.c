@@ -25,6 +25,13 @@ static HANDLE event_log;
 static int svc_rc;
 static struct daemon *console_daemon;
 
+/* The modules whose INFO lines reach the Event Log: the service itself and the daemon's start and stop. */
+static int
+event_log_info(const char *module)
+{
+	return strcmp(module, LOG_MODULE) == 0 || strcmp(module, "daemon") == 0;
+}
+
 /* Event Log: start and stop, and everything at WARNING or above (failed operations, errors). */
 static void
 event_sink(enum log_level lvl, const char *module, const char *text)
@@ -35,7 +42,7 @@ event_sink(enum log_level lvl, const char *module, const char *text)
 	wchar_t *w;
 	LPCWSTR strings[1];
 
-	if (event_log == NULL || (lvl < LOG_LVL_WARNING && strcmp(module, "service") != 0))
+	if (event_log == NULL || (lvl < LOG_LVL_WARNING && !event_log_info(module)))
 		return;
 	snprintf(line, sizeof line, "%s: %s", module, text);
 	if ((w = win32_wide(line)) == NULL)

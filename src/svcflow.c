@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon.h"
 
 #define START_HINT_MS 15000
-#define STOP_GRACE_MS 5000
 
 static void
 report(struct svc_flow *f, unsigned long state, unsigned long hint_ms, int exit_code)
@@ -37,7 +37,7 @@ svcflow_run(struct svc_flow *f, const struct svc_ops *ops, const struct config *
 	memset(f, 0, sizeof *f);
 	f->ops = ops;
 	f->cfg = cfg;
-	f->stop_hint_ms = (unsigned long)(cfg->msdns.operation_timeout * 1000) + STOP_GRACE_MS;
+	f->stop_hint_ms = daemon_stop_budget_ms(cfg);
 	report(f, SVC_START_PENDING, START_HINT_MS, 0);
 	f->d = ops->start(ops->ctx, cfg);
 	if (f->d == NULL) {

@@ -169,14 +169,19 @@ on_message(struct xfr_client *c, const uint8_t *msg, size_t len)
 	enum xfr_step st = xfr_parse_msg(c->parser, msg, len, why, sizeof why);
 
 	if (st == XFR_ERROR) {
-		step_fail(c, why);
+		char tw[200], full[420];
+
+		/* an error answer may say why in its TSIG (BADSIG, BADKEY, BADTIME) */
+		if (c->has_tsig && c->tsig.verify(c->vctx, msg, len, 1, tw, sizeof tw) != 0) {
+			snprintf(full, sizeof full, "%s (%s)", why, tw);
+			step_fail(c, full);
+		} else {
+			step_fail(c, why);
+		}
 		return -1;
 	}
 	if (c->has_tsig && c->tsig.verify(c->vctx, msg, len, st == XFR_DONE, why, sizeof why) != 0) {
-		char full[240];
-
-		snprintf(full, sizeof full, "TSIG: %s", why);
-		step_fail(c, full);
+		step_fail(c, why);
 		return -1;
 	}
 	if (st == XFR_DONE) {

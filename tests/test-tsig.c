@@ -816,6 +816,10 @@ START_TEST(config_keys)
 	ck_assert_ptr_null(strstr(out, "c2VjcmV0"));
 	ck_assert_ptr_null(strstr(out, "not*base64"));
 
+	ck_assert_int_eq(load_conf(&cfg, "[tsigkey:catkey]\nsecret = c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnk=\n"
+	    "[catalog:cat.example.]\nmasters = 192.0.2.10\ntsig_key = CatKey.\n[catalog:other.example.]\n"
+	    "masters = 192.0.2.10\ntsig_key = nokey\n", out, sizeof out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:7: error: [catalog:other.example] tsig_key: no [tsigkey:nokey] section"));
 	ck_assert_int_eq(load_conf(&cfg, "[service:agent]\nrequire_tsig = true\n", out, sizeof out), 1);
 	ck_assert_ptr_nonnull(strstr(out, "require_tsig = true needs tsig_keys"));
 	if (!hmac_supported(HMAC_SHA224)) {

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "compat.h"
 #include "testutil.h"
+#include "tsig.h"
 
 struct seen {
 	struct event_base *base;
@@ -75,8 +76,14 @@ wait_handover(struct seen *s, int calls, unsigned ms)
 	return s->calls > calls ? 0 : -1;
 }
 
+#define SECRET "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+static struct tsig_key key_right, key_wrong;
+static struct xfr_tsig tsig_right = { tsig_hook_sign, tsig_hook_verify, tsig_hook_free, &key_right };
+static struct xfr_tsig tsig_wrong = { tsig_hook_sign, tsig_hook_verify, tsig_hook_free, &key_wrong };
+
 static struct catrefresh *
-refresher(struct seen *s, uint16_t port, unsigned refresh)
+refresher_tsig(struct seen *s, uint16_t port, unsigned refresh, const struct xfr_tsig *tsig)
 {
 	struct catrefresh_cfg cfg;
 	struct netaddr m;
@@ -90,10 +97,18 @@ refresher(struct seen *s, uint16_t port, unsigned refresh)
 	cfg.nmasters = 1;
 	cfg.refresh = refresh;
 	cfg.first_retry = 1;
-	s->base = event_base_new();
+	cfg.tsig = tsig;
+	if (s->base == NULL)
+		s->base = event_base_new();
 	r = catrefresh_new(s->base, &cfg, on_records, NULL, s);
 	ck_assert_ptr_nonnull(r);
 	return r;
+}
+
+static struct catrefresh *
+refresher(struct seen *s, uint16_t port, unsigned refresh)
+{
+	return refresher_tsig(s, port, refresh, NULL);
 }
 
 static const char *
@@ -170,13 +185,14 @@ START_TEST(knot_generated_catalog)
 	    "server:\n    rundir: \"%s/run\"\n    listen: 127.0.0.1@%u\n"
 	    "log:\n  - target: %s/knot.log\n    any: info\n"
 	    "database:\n    storage: \"%s/db\"\n"
-	    "acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    action: transfer\n"
+	    "key:\n  - id: catkey.\n    algorithm: hmac-sha256\n    secret: %s\n"
+	    "acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    key: catkey.\n    action: transfer\n"
 	    "template:\n  - id: default\n    storage: \"%s/zones\"\n    file: \"%%s.zone\"\n"
 	    "  - id: member\n    storage: \"%s/zones\"\n    file: \"%%s.zone\"\n    catalog-role: member\n"
 	    "    catalog-zone: cat.example.\n"
 	    "zone:\n  - domain: cat.example.\n    catalog-role: generate\n    acl: xfr\n"
 	    "  - domain: a.example.\n    template: member\n",
-	    dir, port, dir, dir, dir, dir);
+	    dir, port, dir, dir, SECRET, dir, dir);
 	free(tu_write_file(dir, "knot.conf", conf));
 	sh("mkdir -p %s/run %s/db %s/zones", dir, dir, dir);
 	for (i = 0; i < 3; i++) {
@@ -195,7 +211,27 @@ START_TEST(knot_generated_catalog)
 	}
 	ck_assert_ptr_nonnull(p);
 	wait_tcp(port, logp);
-	r = refresher(&s, port, 1);
+	/* a wrong secret, and no key at all: nothing is handed on */
+	{
+		struct seen w;
+		struct catrefresh *rw;
+		unsigned ok, failed;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			memset(&w, 0, sizeof w);
+			rw = refresher_tsig(&w, port, 1, k == 0 ? &tsig_wrong : NULL);
+			catrefresh_start(rw);
+			ck_assert_int_eq(wait_handover(&w, 0, 3000), -1);
+			catrefresh_counts(rw, &ok, &failed);
+			ck_assert_uint_eq(ok, 0);
+			ck_assert_uint_ge(failed, 2);
+			catrefresh_free(rw);
+			event_base_free(w.base);
+		}
+	}
+	/* signed: every answer message verified, IXFR increments too */
+	r = refresher_tsig(&s, port, 1, &tsig_right);
 	catrefresh_start(r);
 	ck_assert_int_eq(wait_handover(&s, 0, 20000), 0);
 	ck_assert_int_eq(s.full, 1);
@@ -359,6 +395,22 @@ START_TEST(designate_producer)
 	ck_assert_ptr_nonnull(p);
 	wait_tcp(cport, logp);
 	wait_tcp(port, logp);
+	/* with a key configured, its unsigned answers are rejected */
+	{
+		struct seen w;
+		struct catrefresh *rw;
+		unsigned ok, failed;
+
+		memset(&w, 0, sizeof w);
+		rw = refresher_tsig(&w, port, 1, &tsig_right);
+		catrefresh_start(rw);
+		ck_assert_int_eq(wait_handover(&w, 0, 2500), -1);
+		catrefresh_counts(rw, &ok, &failed);
+		ck_assert_uint_eq(ok, 0);
+		ck_assert_uint_ge(failed, 1);
+		catrefresh_free(rw);
+		event_base_free(w.base);
+	}
 	r = refresher(&s, port, 3600);
 	catrefresh_start(r);
 	ck_assert_int_eq(wait_handover(&s, 0, 20000), 0);
@@ -397,6 +449,16 @@ main(void)
 	TCase *t = tcase_create("peers");
 
 	tu_init();
+	{
+		char err[200];
+
+		if (tsig_key_from_spec(&key_right, "hmac-sha256:catkey.:" SECRET, err, sizeof err) != 0 ||
+		    tsig_key_from_spec(&key_wrong, "hmac-sha256:catkey.:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+		    err, sizeof err) != 0) {
+			fprintf(stderr, "key: %s\n", err);
+			return 1;
+		}
+	}
 	if (find_prog("knotd") == NULL || find_prog("named") == NULL || find_prog("nsupdate") == NULL ||
 	    access("/usr/bin/python3", X_OK) != 0) {
 		printf("knotd, named, nsupdate or python3 missing (scripts/setup.sh catalog): skipped\n");

@@ -33,7 +33,7 @@ check "the reply was judged a success" 'grep -q "VERDICT: success" "$work/replay
 $W sc stop "$name" >/dev/null 2>&1
 check "sc stop reaches STOPPED" 'wait_state "$name" STOPPED'
 check "stopped with exit code 0" '[ "$(field "$name" WIN32_EXIT_CODE)" = 0 ]'
-check "the log shows the service run" 'grep -q "running as a service" "$work/agent.log" && grep -q "INFO msdns_agent.service \[-\] stopped" "$work/agent.log"'
+check "the log shows the service run" 'grep -q "running as a service" "$work/agent.log" && grep -q "INFO msdns_agent.daemon \[-\] stopped" "$work/agent.log"'
 $W sc delete "$name" >/dev/null 2>&1
 check "sc delete" '! $W sc query "$name" >/dev/null 2>&1'
 

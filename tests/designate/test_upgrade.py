@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Agent, Designate, check, free_port, require, run, say, wait_for, workdir  # noqa: E402
+from harness import Agent, Designate, check, require_catalog_consumer, free_port, require, run, say, wait_for, workdir  # noqa: E402
 
 CATALOG = 'catalog.example.'
 NAMES = ['u1.example', 'u2.example', 'u3.example']
@@ -46,7 +46,9 @@ def main():
         new = Designate('2025.1', work, 'pools-2025.1.yaml', agent_port=agent_port, catalog=CATALOG)
         agent = Agent(work, agent_port, masters='127.0.0.1:%d' % new.mdns_port,
                       catalog=(CATALOG, '127.0.0.1:%d' % new.mdns_port))
+        mark = len(agent.text())
         agent.start()
+        require_catalog_consumer(agent)
         new.start()
         t = time.monotonic()
         ids = {n: new.api.create_zone(n + '.')['id'] for n in NAMES}
@@ -56,6 +58,8 @@ def main():
         wait_for(lambda: all(('Create', n, 0) in after_calls() for n in NAMES), 60, "the catalog's Create of each zone")
         say('adopted %.1f s after the creates in 2025.1' % (time.monotonic() - t))
         check(not any(c[0] == 'Delete' for c in agent.calls()), 'no zone was deleted at any point')
+        check(all('Create %s: result=exists' % n in agent.text()[mark:] for n in NAMES),
+              "the catalog's Create found each zone already there as ours (result=exists)")
         now = agent.zones()
         for n in NAMES:
             check(now[n]['type'] == 'Secondary' and int(now[n]['serial']) >= int(before[n]['serial'])
