@@ -10,6 +10,7 @@
 #include "backend-fake.h"
 #include "backend-msdns.h"
 #include "backend.h"
+#include "catalog-run.h"
 #include "compat.h"
 #include "config.h"
 #include "listener.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct zoneq *q;
 	struct agent_req *agent;
 	struct listener *listener;
+	struct catalog_run *catalogs;   /* NULL when no [catalog:NAME] is consumed */
 	struct event *stop_ev;      /* activated by daemon_stop() */
 	struct event *drain_ev;     /* polls until in-flight work is done */
 	uint64_t deadline;
@@ -45,6 +47,19 @@ daemon_backend(struct event_base *base, const struct config *cfg)
 	default:
 		return backend_msdns_new(base, cfg);
 	}
+}
+
+/* The catalogs' way into the zone queue. */
+static int
+catalog_submit(void *arg, const struct zoneop *op, zoneop_done_fn *done, void *done_arg)
+{
+	return zoneq_submit(arg, op, done, done_arg) == ZONEQ_ACCEPTED ? 0 : -1;
+}
+
+static int
+catalog_notify(void *arg, const char *zone)
+{
+	return catalog_run_notify(arg, zone);
 }
 
 static void
@@ -86,6 +101,9 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	d->stopping = 1;
+	catalog_run_free(d->catalogs);   /* no new checks; its running operations drain with the rest */
+	d->catalogs = NULL;
+	agent_req_set_catalog(d->agent, NULL, NULL);
 	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
 	listener_stop(d->listener);
 	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->msdns.operation_timeout * 1000) + STOP_GRACE_S * 1000;
@@ -117,6 +135,10 @@ daemon_new(const struct config *cfg)
 		daemon_free(d);
 		return NULL;
 	}
+	if (cfg->n_catalogs > 0) {
+		d->catalogs = catalog_run_from_config(d->base, cfg, catalog_submit, d->q);
+		agent_req_set_catalog(d->agent, catalog_notify, d->catalogs);
+	}
 	log_info("started: backend %s, event method %s", backend_name(d->backend), event_base_get_method(d->base));
 	return d;
 }
@@ -146,6 +168,7 @@ daemon_free(struct daemon *d)
 {
 	if (d == NULL)
 		return;
+	catalog_run_free(d->catalogs);
 	if (d->q)
 		zoneq_abandon_queued(d->q);
 	backend_free(d->backend);
