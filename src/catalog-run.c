@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "config.h"
 #include "log.h"
+#include "tsig.h"
 
 #define KICK_SECS 5           /* failed or refused operations are tried again this often */
 #define NOTES_LOGGED 20       /* ignored records logged one by one per version, then counted */
@@ -268,6 +269,7 @@ catalog_run_from_config(struct event_base *base, const struct config *cfg, catal
 {
 	struct catalog_run_conf confs[CATALOG_CONFIG_MAX];
 	const char *sfx[CATALOG_CONFIG_MAX][CATALOG_CONFIG_SUFFIXES];
+	struct xfr_tsig tsig[CATALOG_CONFIG_MAX];   /* copied by each refresher */
 	char dir[512];
 	size_t i, j, n = 0;
 	unsigned window;
@@ -278,13 +280,22 @@ catalog_run_from_config(struct event_base *base, const struct config *cfg, catal
 		const struct catalog_config *c = &cfg->catalogs[i];
 		struct catalog_run_conf *rc = &confs[n];
 
-		if (c->tsig_key[0] != '\0') {
-			/* never transfer unsigned what the configuration says must be signed */
-			log_error("catalog %s: tsig_key is set but [tsigkey:NAME] sections are not read yet: the catalog is "
-			    "not consumed", c->name);
-			continue;
-		}
 		memset(rc, 0, sizeof *rc);
+		if (c->tsig_key[0] != '\0') {
+			const struct tsig_config *k = tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, c->tsig_key);
+
+			if (k == NULL) {
+				/* never transfer unsigned what the configuration says must be signed */
+				log_error("catalog %s: tsig_key %s names no [tsigkey:NAME] section: the catalog is not consumed",
+				    c->name, c->tsig_key);
+				continue;
+			}
+			tsig[n].sign = tsig_hook_sign;
+			tsig[n].verify = tsig_hook_verify;
+			tsig[n].free_ctx = tsig_hook_free;
+			tsig[n].key = (void *)(uintptr_t)&k->key;   /* the configuration outlives the run */
+			rc->tsig = &tsig[n];
+		}
 		rc->name = c->name;
 		rc->masters = c->masters;
 		rc->nmasters = c->n_masters;
