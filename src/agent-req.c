@@ -25,6 +25,8 @@ struct agent_req {
 	struct log_limit drop_log, refused_log, failed_log, full_log, tsig_log;
 	struct tsig_key keys[TSIG_CONFIG_MAX];   /* tsig_keys: accepted on requests */
 	size_t nkeys;
+	agent_catalog_fn *catalog;     /* a NOTIFY for a consumed catalog (daemon.c wires it), or NULL */
+	void *catalog_arg;
 };
 
 /* One request waiting for its operation: only what its log line and reply need. */
@@ -58,6 +60,13 @@ agent_req_new(const struct config *cfg, struct zoneq *q)
 	a->tsig_log = (struct log_limit)LOG_LIMIT_INIT("requests refused for their TSIG", LOG_PER_SECOND);
 	agent_tsig_keys(cfg, a->keys, &a->nkeys);
 	return a;
+}
+
+void
+agent_req_set_catalog(struct agent_req *a, agent_catalog_fn *fn, void *arg)
+{
+	a->catalog = fn;
+	a->catalog_arg = arg;
 }
 
 void
@@ -212,6 +221,12 @@ agent_req_handle(struct agent_req *a, const uint8_t *msg, size_t len, const stru
 			t.status = TSIG_UNSIGNED;   /* (the request's own MAC was cut short) */
 		agent_answer(a, &t, peer, transport, v.kind, zbuf,
 		    WIRE_RCODE_REFUSED, 0, v.why, 0, out, n, NULL, reply, arg);
+		return;
+	}
+	if (v.kind == AGENT_NOTIFY && a->catalog != NULL && a->catalog(a->catalog_arg, v.op.zone)) {
+		n = wire_build_reply(&m, WIRE_RCODE_NOERROR, 1, out, sizeof out);
+		agent_answer(a, &t, peer, transport, v.kind, v.op.zone, WIRE_RCODE_NOERROR, 1,
+		    "catalog zone: a check is scheduled", 0, out, n, NULL, reply, arg);
 		return;
 	}
 	n = wire_build_reply(&m, WIRE_RCODE_NOERROR, 0, out, sizeof out);

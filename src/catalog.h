@@ -97,6 +97,8 @@ void catalog_view_free(struct catalog_view *v);
 
 /* Whether zone (lower case, no trailing dot) is admissible under pol. */
 int catalog_admissible(const struct catalog_policy *pol, const char *zone);
+/* Room for one label as text (63 octets, each escaped as \DDD at most), NUL included. */
+#define CATALOG_LABEL_TEXT_MAX (63 * 4 + 1)
 /* Write one wire label (len octets) as presentation text (\. \\ \DDD escaped) into out. Returns out. */
 char *catalog_label_text(const uint8_t *label, size_t len, char *out, size_t outlen);
 

@@ -10,6 +10,7 @@
 #include "backend-fake.h"
 #include "backend-msdns.h"
 #include "backend.h"
+#include "catalog-run.h"
 #include "compat.h"
 #include "config.h"
 #include "listener.h"
@@ -29,6 +30,7 @@ struct daemon {
 	struct zoneq *q;
 	struct agent_req *agent;
 	struct listener *listener;
+	struct catalog_run *catalogs;   /* NULL when no [catalog:NAME] is consumed */
 	struct opsview *ops;        /* /metrics, /healthz, /status */
 	struct event *stop_ev;      /* activated by daemon_stop() */
 	struct event *drain_ev;     /* polls until in-flight work is done */
@@ -47,6 +49,19 @@ daemon_backend(struct event_base *base, const struct config *cfg)
 	default:
 		return backend_msdns_new(base, cfg);
 	}
+}
+
+/* The catalogs' way into the zone queue. */
+static int
+catalog_submit(void *arg, const struct zoneop *op, zoneop_done_fn *done, void *done_arg)
+{
+	return zoneq_submit(arg, op, done, done_arg) == ZONEQ_ACCEPTED ? 0 : -1;
+}
+
+static int
+catalog_notify(void *arg, const char *zone)
+{
+	return catalog_run_notify(arg, zone);
 }
 
 static void
@@ -88,6 +103,9 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	d->stopping = 1;
+	catalog_run_free(d->catalogs);   /* no new checks; its running operations drain with the rest */
+	d->catalogs = NULL;
+	agent_req_set_catalog(d->agent, NULL, NULL);
 	log_info("stopping: %zu requests in flight", zoneq_pending(d->q));
 	listener_stop(d->listener);
 	opsview_stopping(d->ops);
@@ -119,6 +137,10 @@ daemon_new(const struct config *cfg)
 	    (d->listener = listener_new(d->base, cfg, d->agent, CHILD_FDS * (unsigned)cfg->msdns.max_concurrent)) == NULL) {
 		daemon_free(d);
 		return NULL;
+	}
+	if (cfg->n_catalogs > 0) {
+		d->catalogs = catalog_run_from_config(d->base, cfg, catalog_submit, d->q);
+		agent_req_set_catalog(d->agent, catalog_notify, d->catalogs);
 	}
 	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), NULL, NULL, d };
 	if ((d->ops = opsview_new(d->base, &parts)) == NULL) {
@@ -154,6 +176,7 @@ daemon_free(struct daemon *d)
 {
 	if (d == NULL)
 		return;
+	catalog_run_free(d->catalogs);
 	if (d->q)
 		zoneq_abandon_queued(d->q);
 	opsview_free(d->ops);
