@@ -8,11 +8,13 @@
 #     max_concurrent 4, the ratio to the ideal max_concurrent / per-operation time (target >= 0.95),
 #     and the agent's peak RSS.
 # usage: bench/catalog.sh [MEMBERS] [NEW] [DELAY_MS]   (default 100000 10000 50)
+# (MSDNS_AGENT_BIN / MSDNS_PSSIM_BIN: other agent and simulator binaries)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 members=${1:-100000} new=${2:-10000} delay=${3:-50}
 mc=4
+agent=${MSDNS_AGENT_BIN:-build/src/msdns-agent} pssim=${MSDNS_PSSIM_BIN:-$top/build/tests/pssim}
 bash scripts/setup.sh linux
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
 ninja -C build >/dev/null
@@ -69,7 +71,7 @@ masters = 127.0.0.1
 allow_notify = 127.0.0.1
 backend_driver = msdns
 [backend:agent:msdns]
-powershell = $top/build/tests/pssim
+powershell = $pssim
 script = $top/scripts/msdns-zone.ps1
 operation_timeout = 60
 max_concurrent = $mc
@@ -79,7 +81,7 @@ masters = 127.0.0.1:$port
 max_deletions = 0
 EOC
 export PSSIM_STATE=$work/pssim PSSIM_DELAY_MS=$delay
-build/src/msdns-agent --config-file "$work/agent.conf" 2>"$work/agent.log" & apid=$!; pids+=($apid)
+"$agent" --config-file "$work/agent.conf" 2>"$work/agent.log" & apid=$!; pids+=($apid)
 for _ in $(seq 300); do grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" && break; sleep 0.1; done
 grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" || { echo "the agent did not take the catalog"; tail -20 "$work/agent.log"; exit 1; }
 t0=$EPOCHREALTIME

@@ -416,12 +416,35 @@ tcp_conns_from(const struct listener *l, const struct netaddr *peer)
 	return n;
 }
 
+/* Serve c (peer and bev set; bev is freed with c from now on). Returns 0, or -1 (c freed, bev not). */
+static int
+tcp_serve(struct listener *l, struct tcp_conn *c)
+{
+	struct timeval wt = { TCP_WRITE_TIMEOUT, 0 };
+
+	if ((c->deadline = evtimer_new(l->base, tcp_deadline, c)) == NULL) {
+		free(c);
+		return -1;
+	}
+	c->l = l;
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	l->n_conns++;
+	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &l->recv_timeout, &wt);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	update_accepting(l);
+	return 0;
+}
+
 static void
 tcp_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
 	struct tcp_conn *c;
-	struct timeval wt = { TCP_WRITE_TIMEOUT, 0 };
+	struct bufferevent *bev;
 
 	(void)lis;
 	(void)salen;
@@ -441,24 +464,26 @@ tcp_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, 
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c->deadline = evtimer_new(l->base, tcp_deadline, c)) == NULL ||
-	    (c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		if (c->deadline)
-			event_free(c->deadline);
+	if ((bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		free(c);
 		evutil_closesocket(fd);
 		return;
 	}
-	c->l = l;
-	c->next = l->conns;
-	if (l->conns)
-		l->conns->prev = c;
-	l->conns = c;
-	l->n_conns++;
-	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &l->recv_timeout, &wt);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	update_accepting(l);
+	c->bev = bev;
+	if (tcp_serve(l, c) != 0)
+		bufferevent_free(bev);   /* closes fd */
+}
+
+int
+listener_adopt(struct listener *l, struct bufferevent *bev, const struct netaddr *peer)
+{
+	struct tcp_conn *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return -1;
+	c->peer = *peer;
+	c->bev = bev;
+	return tcp_serve(l, c);
 }
 
 static void

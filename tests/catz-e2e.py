@@ -76,7 +76,7 @@ class Proc:
 
 
 class Agent:
-    def __init__(self, d, catalog, masters, refresh=0, extra='', port=None):
+    def __init__(self, d, catalog, masters, refresh=0, extra='', port=None, agent_extra=''):
         self.d, self.port = d, port or free_port()
         self.state = os.path.join(d, 'pssim')
         os.makedirs(os.path.join(d, 'state'), exist_ok=True)
@@ -84,10 +84,10 @@ class Agent:
         self.conf = os.path.join(d, 'agent.conf')
         with open(self.conf, 'w') as f:
             f.write('[DEFAULT]\nstate_dir = %s/state\n[service:agent]\nlisten = 127.0.0.1:%d\nmasters = 127.0.0.1\n'
-                    'allow_notify = 127.0.0.1\nbackend_driver = msdns\n[backend:agent:msdns]\npowershell = %s\n'
+                    'allow_notify = 127.0.0.1\nbackend_driver = msdns\n%s[backend:agent:msdns]\npowershell = %s\n'
                     'script = %s\noperation_timeout = 30\nmax_concurrent = 4\n[catalog:%s]\nmasters = %s\n'
                     'member_masters = 192.0.2.53\nrefresh = %d\n%s' % (
-                        d, self.port, PSSIM, SCRIPT, catalog, masters, refresh, extra))
+                        d, self.port, agent_extra, PSSIM, SCRIPT, catalog, masters, refresh, extra))
         self.log = os.path.join(d, 'agent.log')
         self.proc = None
 
@@ -286,12 +286,13 @@ class Knot:
 
 
 KEYCONF = 'tsig_key = catkey.\n[tsigkey:catkey.]\nalgorithm = hmac-sha256\nsecret = %s\n'
+SIGNED_NOTIFY = 'tsig_keys = catkey.\n'   # the producers sign their NOTIFYs with the catalog's key
 
 
 def knot_flow(d):
     ap = free_port()
     k = Knot(d, ap)
-    a = Agent(d, 'cat.example.', '127.0.0.1:%d' % k.port, extra=KEYCONF % SECRET, port=ap)
+    a = Agent(d, 'cat.example.', '127.0.0.1:%d' % k.port, extra=KEYCONF % SECRET, port=ap, agent_extra=SIGNED_NOTIFY)
     a.start()
     a.has(['a.example'], 20, ' at start')
     t = time.time()
@@ -343,7 +344,9 @@ class Bind:
             '%s.zones PTR a.example.\n' % U1)
         self.proc = Proc([shutil.which('named') or '/usr/sbin/named', '-g', '-c', self.conf],
                          os.path.join(d, 'named.log'))
-        wait_for(lambda: tcp_up(self.port), 20, 'named')
+        # named listens before its zones are loaded (SERVFAIL until then)
+        wait_for(lambda: 'all zones loaded' in open(os.path.join(d, 'named.log'), errors='replace').read(), 20,
+                 'named to load its zones')
 
     def update(self, *lines):
         text = 'server 127.0.0.1 %d\nzone cat.example.\n%s\nsend\n' % (self.port, '\n'.join(lines))
@@ -357,7 +360,7 @@ class Bind:
 def bind_flow(d):
     ap = free_port()
     b = Bind(d, ap)
-    a = Agent(d, 'cat.example.', '127.0.0.1:%d' % b.port, extra=KEYCONF % SECRET, port=ap)
+    a = Agent(d, 'cat.example.', '127.0.0.1:%d' % b.port, extra=KEYCONF % SECRET, port=ap, agent_extra=SIGNED_NOTIFY)
     a.start()
     a.has(['a.example'], 20, ' at start')
     t = time.time()
