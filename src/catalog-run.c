@@ -30,6 +30,10 @@ struct one {
 	struct event *reconcile, *kick;
 	unsigned reconcile_interval;
 	int expired;
+	int broken;                   /* the last version transferred was broken */
+	uint64_t last_ok_ms;          /* when a check last succeeded (0: never) */
+	unsigned failed_at_ok;        /* the refresher's failure count then */
+	char last_error[256];
 };
 
 struct catalog_run {
@@ -38,6 +42,38 @@ struct catalog_run {
 	struct one *cats;
 	size_t n;
 };
+
+size_t
+catalog_run_status(const struct catalog_run *r, struct catalog_run_status *out, size_t max)
+{
+	uint64_t now = compat_monotonic_ms();
+	size_t i;
+
+	for (i = 0; r != NULL && i < r->n && i < max; i++) {
+		struct one *c = &r->cats[i];
+		const struct catalog_state *st = catalog_sync_state(c->sync);
+		struct catalog_sync_stats ss;
+		unsigned ok = 0, failed = 0;
+
+		catalog_sync_stats(c->sync, &ss);
+		catrefresh_counts(c->refresh, &ok, &failed);
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].name = c->name;
+		out[i].has_serial = st != NULL && catalog_state_valid(st);
+		out[i].serial = out[i].has_serial ? catalog_state_serial(st) : 0;
+		out[i].members = ss.members;
+		out[i].pending = ss.queued;
+		out[i].clashes = ss.clashes;
+		out[i].broken = c->broken;
+		out[i].expired = c->expired;
+		out[i].since_success = c->last_ok_ms ? (double)(now - c->last_ok_ms) / 1000.0 : -1;
+		if (failed > c->failed_at_ok && !c->broken)
+			snprintf(c->last_error, sizeof c->last_error, "the last %u checks failed (transfer)",
+			    failed - c->failed_at_ok);
+		out[i].last_error = c->last_error;
+	}
+	return r != NULL ? r->n : 0;
+}
 
 struct catalog_view *
 catalog_run_interpret(const struct catalog_records *recs, const char *name, const struct catalog_policy *pol)
@@ -75,9 +111,17 @@ on_records(void *arg, const struct catalog_records *recs, uint32_t serial, int f
 	(void)serial;
 	(void)full;
 	c->expired = 0;
+	c->last_ok_ms = compat_monotonic_ms();
+	{
+		unsigned ok;
+		catrefresh_counts(c->refresh, &ok, &c->failed_at_ok);
+	}
 	v = catalog_run_interpret(recs, c->name, &c->pol);
 	if (v == NULL)
 		return;
+	c->broken = catalog_view_broken(v) != NULL;
+	snprintf(c->last_error, sizeof c->last_error, "%s%s", c->broken ? "broken: " : "",
+	    c->broken ? catalog_view_broken(v) : "");
 	if (catalog_view_broken(v) == NULL)
 		catalog_sync_apply(c->sync, v);
 	catalog_view_free(v);

@@ -39,6 +39,18 @@ struct catalog_run *catalog_run_from_config(struct event_base *base, const struc
 int catalog_run_notify(struct catalog_run *r, const char *zone);
 /* Whether zone is a consumed catalog. */
 int catalog_run_is_catalog(const struct catalog_run *r, const char *zone);
+/* One consumed catalog as operators see it (/metrics, /status). */
+struct catalog_run_status {
+	const char *name;              /* valid while the run lives */
+	int has_serial;
+	uint32_t serial;               /* of the last valid version applied */
+	size_t members, pending, clashes;
+	int broken, expired;
+	double since_success;          /* seconds since the last successful check; < 0: none yet */
+	const char *last_error;        /* "" when none; valid until the next event */
+};
+/* Fill out[0..max) with the catalogs' state. Returns how many catalogs there are. */
+size_t catalog_run_status(const struct catalog_run *r, struct catalog_run_status *out, size_t max);
 /* Stop the refreshers and timers; running zone operations end on their own (the zone queue answers
  * them) and the syncs are freed after them. */
 void catalog_run_free(struct catalog_run *r);

@@ -2,7 +2,9 @@
 #define LOG_MODULE "daemon"
 #include "daemon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -113,6 +115,30 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 	drain_check(-1, 0, d);
 }
 
+/* The consumed catalogs' state for operators (opsview). */
+static size_t
+daemon_catalogs(void *arg, struct opsview_catalog *out, size_t max)
+{
+	struct daemon *d = arg;
+	struct catalog_run_status st[64];
+	size_t n = catalog_run_status(d->catalogs, st, max < 64 ? max : 64), i;
+
+	for (i = 0; i < n && i < max && i < 64; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		snprintf(out[i].name, sizeof out[i].name, "%s.", st[i].name);
+		out[i].has_serial = st[i].has_serial;
+		out[i].serial = st[i].serial;
+		out[i].members = st[i].members;
+		out[i].broken = st[i].broken;
+		out[i].expired = st[i].expired;
+		out[i].since_success = st[i].since_success;
+		out[i].pending = st[i].pending;
+		out[i].clashes = st[i].clashes;
+		snprintf(out[i].last_error, sizeof out[i].last_error, "%s", st[i].last_error);
+	}
+	return n;
+}
+
 struct daemon *
 daemon_new(const struct config *cfg)
 {
@@ -142,7 +168,7 @@ daemon_new(const struct config *cfg)
 		d->catalogs = catalog_run_from_config(d->base, cfg, catalog_submit, d->q);
 		agent_req_set_catalog(d->agent, catalog_notify, d->catalogs);
 	}
-	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), NULL, NULL, d };
+	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), daemon_catalogs, NULL, d };
 	if ((d->ops = opsview_new(d->base, &parts)) == NULL) {
 		daemon_free(d);
 		return NULL;

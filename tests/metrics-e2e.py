@@ -113,7 +113,9 @@ def run(work, procs, promtool, prometheus):
     with open(conf, "w") as f:
         f.write("[service:agent]\nlisten = 127.0.0.1:%d\nmasters = 192.0.2.1:53\nallow_notify = 127.0.0.1\n"
                 "metrics_listen = 127.0.0.1:%d\n[backend:agent:msdns]\npowershell = %s\nscript = %s\n"
-                "operation_timeout = 10\n" % (dns, mport, ps, SCRIPT))
+                "operation_timeout = 10\n[DEFAULT]\nstate_dir = %s\n"
+                "[catalog:cat.example.]\nmasters = 127.0.0.1:%d\nrefresh = 1\n"
+                % (dns, mport, ps, SCRIPT, os.path.join(work, "state"), free_port()))
     env = dict(os.environ, PSSIM_STATE=os.path.join(work, "dns"), PSSIM_DELAY_MS="20")
     log = open(os.path.join(work, "agent.log"), "w")
     agent = subprocess.Popen([AGENT, "--foreground", "--config-file", conf], stdout=log, stderr=log, env=env)
@@ -150,7 +152,8 @@ def run(work, procs, promtool, prometheus):
         'msdns_agent_zone_operations_total{operation="Refresh",result="done"}': 1,
         'msdns_agent_zone_operations_total{operation="Refresh",result="absent"}': 1,
         'msdns_agent_zone_operation_duration_seconds_count{operation="Create"}': 3,
-        'msdns_agent_powershell_processes_total{event="started"}': 6,
+        'msdns_agent_zone_operations_total{operation="List",result="done"}': 1,   # the catalog's drift check
+        'msdns_agent_powershell_processes_total{event="started"}': 7,
         'msdns_agent_powershell_processes_total{event="killed_timeout"}': 0,
         'msdns_agent_queue_requests': 0,
         'msdns_agent_zone_operations_in_flight': 0,
@@ -161,7 +164,7 @@ def run(work, procs, promtool, prometheus):
     check(s.get("msdns_agent_process_resident_memory_bytes", 0) > 1e6, "resident memory reported")
     check(s.get("msdns_agent_process_open_fds", 0) > 3, "open descriptors reported")
     check(abs(s.get("msdns_agent_process_start_time_seconds", 0) - time.time()) < 600, "start time reported")
-    check(not any("example" in k for k in s), "no zone name as a label")
+    check(not any(z in k for k in s for z in ("a.example", "b.example", "c.example")), "no zone name as a label")
 
     r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
     check(r.returncode == 0, "promtool check metrics: %s" % (r.stdout + r.stderr).strip()[:300])
@@ -209,7 +212,17 @@ def run(work, procs, promtool, prometheus):
         check(field in doc, "/status has %s" % field)
     check(doc["listen"] == ["127.0.0.1:%d" % dns], "/status listen")
     check(doc["backend"]["driver"] == "msdns" and doc["backend"]["max_concurrent"] == 4, "/status backend")
-    check(doc["queue"]["operations_started"] == 6, "/status operations started")
+    check(doc["queue"]["operations_started"] == 7, "/status operations started")
+    cats = doc["catalogs"]
+    check(len(cats) == 1 and cats[0]["name"] == "cat.example." and cats[0]["serial"] is None and
+          cats[0]["members"] == 0 and cats[0]["broken"] is False and cats[0]["expired"] is False and
+          cats[0]["seconds_since_success"] is None and "failed" in (cats[0]["last_error"] or ""),
+          "/status: a catalog whose master does not answer: %s" % cats)
+    s = samples(http(mport, "/metrics")[2])
+    check(s.get('msdns_agent_catalog_members{catalog="cat.example."}') == 0 and
+          s.get('msdns_agent_catalog_broken{catalog="cat.example."}') == 0 and
+          s.get('msdns_agent_catalog_expired{catalog="cat.example."}') == 0,
+          "/metrics: per-catalog gauges labelled with the catalog's name")
 
     replay = os.environ.get("MSDNS_REPLAY")
     if replay:
