@@ -105,8 +105,7 @@ if [ "$pool_zones" -gt 0 ]; then
   PSSIM_DELAY_MS=$delay PSSIM_OP_MS=20 pool_compare simulator "$top/build/tests/pssim"
 fi
 
-echo
-echo "one operation (Create of a new zone), process start to exit, median of $runs, sequential"
+[ "$runs" -gt 0 ] && printf '\none operation (Create of a new zone), process start to exit, median of %s, sequential\n' "$runs"
 [ "$runs" -gt 0 ] && PSModulePath=$top/tests POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
 python3 - "$pwsh" "$top/build/tests/pssim" "$top/scripts/msdns-zone.ps1" "$work" "$runs" "$delay" <<'PY'
 import os, statistics, subprocess, sys, time
