@@ -4,12 +4,14 @@
 # operations per second, and their ratio to the ideal (max_concurrent / delay).
 # Then, with real PowerShell (scripts/setup.sh pwsh) and the DnsServer stand-in: the cost of one
 # operation, process start to exit, median of RUNS, beside the simulator's; and the cost of one
-# operation inside a -Serve worker (the persistent-worker baseline).
-# usage: bench/zoneops.sh [ZONES] [DELAY_MS] [RUNS]   (default 200 600 50; ZONES 0: no burst)
+# operation inside a -Serve worker (the persistent-worker baseline). Last, through the agent at
+# max_concurrent 4: a burst of POOL_ZONES CREATEs, one process per operation against workers = 4, with
+# the simulator (DELAY_MS start-up, 20 ms per operation) and with real PowerShell (target: >= 10x).
+# usage: bench/zoneops.sh [ZONES] [DELAY_MS] [RUNS] [POOL_ZONES]   (default 200 600 50 40; 0: skip that part)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-zones=${1:-200} delay=${2:-600} runs=${3:-50}
+zones=${1:-200} delay=${2:-600} runs=${3:-50} pool_zones=${4:-40}
 bash scripts/setup.sh linux
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
 ninja -C build >/dev/null
@@ -53,9 +55,58 @@ if [ ! -x "$pwsh" ]; then
   echo "*** real PowerShell not installed (scripts/setup.sh pwsh needs dotnet): its figures are skipped ***"
   exit 0
 fi
-echo
-echo "one operation (Create of a new zone), process start to exit, median of $runs, sequential"
-PSModulePath=$top/tests POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
+pool_burst() {   # label powershell workers: a burst of pool_zones CREATEs through the agent at max_concurrent 4
+  local label=$1 ps=$2 workers=$3 port line hwm pid
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rm -rf "$work/pool-state"; mkdir -p "$work/pool-state/windows/System32/dns"
+  cat > "$work/pool.conf" <<EOC
+[service:agent]
+listen = 127.0.0.1:$port
+masters = 192.0.2.1
+backend_driver = msdns
+[backend:agent:msdns]
+powershell = $ps
+script = $top/scripts/msdns-zone.ps1
+operation_timeout = 600
+max_concurrent = 4
+max_queued = 10000
+workers = $workers
+EOC
+  PSSIM_STATE=$work/pool-state SystemRoot=$work/pool-state/windows PSModulePath=$top/tests \
+    POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
+    build/src/msdns-agent --config-file "$work/pool.conf" 2>"$work/pool-$workers.log" & pid=$!
+  for _ in $(seq 100); do grep -q 'listening on' "$work/pool-$workers.log" && break; sleep 0.05; done
+  # warm-up, not timed: 4 DELETEs of absent zones, so the workers are ready (and the machine as warm) before the burst
+  build/bench/loadgen --port "$port" -n 4 -c 4 --zones 4 --mix delete -t 3600 --timeout 3600 >/dev/null || true
+  line=$(build/bench/loadgen --port "$port" -n "$pool_zones" -c "$pool_zones" --zones "$pool_zones" --mix create \
+         -t 3600 --timeout 3600 || true)
+  kill $pid; wait $pid 2>/dev/null || true
+  python3 - "$label" "$workers" "$line" <<'PY'
+import re, sys
+label, workers, line = sys.argv[1], sys.argv[2], sys.argv[3]
+f = dict(re.findall(r'(\w+)=([\d.]+)', line))
+secs = float(f['seconds'])
+print(f"{label:<12} workers={workers:<2} drain {secs:8.2f} s  {int(f['done']) / secs:7.2f} ops/s  failed {f['failed']}",
+      file=sys.stderr, flush=True)
+print(secs)
+PY
+}
+
+pool_compare() {   # label powershell: one process per operation against workers = 4, same run
+  local per work4
+  per=$(pool_burst "$1" "$2" 0)   # the figures on stderr, the drain seconds on stdout
+  work4=$(pool_burst "$1" "$2" 4)
+  python3 -c "import sys; print(f'{sys.argv[1]:<12} workers=4 / one process per operation: {float(sys.argv[2]) / float(sys.argv[3]):.1f}x')" "$1" "$per" "$work4"
+}
+
+if [ "$pool_zones" -gt 0 ]; then
+  echo
+  echo "burst of $pool_zones CREATEs for distinct zones through the agent, max_concurrent 4"
+  PSSIM_DELAY_MS=$delay PSSIM_OP_MS=20 pool_compare simulator "$top/build/tests/pssim"
+fi
+
+[ "$runs" -gt 0 ] && printf '\none operation (Create of a new zone), process start to exit, median of %s, sequential\n' "$runs"
+[ "$runs" -gt 0 ] && PSModulePath=$top/tests POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
 python3 - "$pwsh" "$top/build/tests/pssim" "$top/scripts/msdns-zone.ps1" "$work" "$runs" "$delay" <<'PY'
 import os, statistics, subprocess, sys, time
 pwsh, pssim, script, work, runs, delay = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
@@ -108,3 +159,5 @@ real = per_process(pwsh, state("pwsh"), "real pwsh + script + DnsServer stand-in
 worker = in_worker(state("worker"))
 print(f"real / simulator {real / sim:.2f}   one process per operation / in a worker {real / worker:.1f}x   load average {os.getloadavg()[0]:.1f}")
 PY
+
+[ "$pool_zones" -gt 0 ] && pool_compare "real pwsh" "$pwsh"

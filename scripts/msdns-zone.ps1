@@ -388,7 +388,8 @@ function Invoke-Refresh {
     return $ExitOk
 }
 
-# Every zone but the server's automatic ones, one line each; names the contract cannot carry are skipped.
+# Every zone but the server's automatic ones, one line each; names and types the contract cannot carry
+# are skipped with a line on stderr (the agent fails a whole LIST on a line outside the contract).
 function Invoke-List {
     $zones = @()
     try {
@@ -403,8 +404,8 @@ function Invoke-List {
         }
         $name = ([string]$z.ZoneName).TrimEnd('.').ToLowerInvariant()
         $type = [string]$z.ZoneType
-        if ($name -cnotmatch $zonePattern -or $type -cnotmatch '^[A-Za-z]{1,15}\z') {
-            Write-ErrLine ('List: zone ''' + (Get-SafeText ([string]$z.ZoneName)) + ''' (' + (Get-SafeText $type) + ') not listed: not a name the agent takes')
+        if ($name -cnotmatch $zonePattern -or $type -cnotmatch '^(Primary|Secondary|Stub|Forwarder)\z') {
+            Write-ErrLine ('List: zone ''' + (Get-SafeText ([string]$z.ZoneName)) + ''' (' + (Get-SafeText $type) + ') not listed: a name or type outside the contract')
             continue
         }
         $ds = '0'

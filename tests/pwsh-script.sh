@@ -82,6 +82,7 @@ echo unreachable >"$work/state/faults/u.example"; op 5 -Operation Create -Zone u
 fresh
 printf 'type=Primary\nmasters=\ndsintegrated=true\nserial=7\nzonefile=\n' >"$work/state/zones/ad.example"
 printf 'type=Primary\nmasters=\ndsintegrated=false\nserial=1\nzonefile=\nautocreated=true\n' >"$work/state/zones/0.in-addr.arpa"
+printf 'type=Cache\nmasters=\ndsintegrated=false\nserial=1\nzonefile=\n' >"$work/state/zones/cache.example"   # a type outside the contract
 cat >"$work/requests" <<EOF
 1 Create s.example 192.0.2.1,192.0.2.2 -
 2 Create s.example 192.0.2.2,192.0.2.1 -
@@ -108,7 +109,7 @@ grep -qx '1 fact result=created' "$work/serve.out" && grep -qx '2 fact result=ex
   && grep -qx '3 fact serial=1' "$work/serve.out" && ok "-Serve: facts carry their request's number" || bad "-Serve facts: $(cat "$work/serve.out")"
 grep '^9 fact ' "$work/serve.out" | sort >"$work/list"
 printf '%s\n' '9 fact zone=ad.example type=Primary ds=1 masters=-' '9 fact zone=s.example type=Secondary ds=0 masters=192.0.2.1,192.0.2.2' \
-  | diff - "$work/list" >/dev/null && ok "-Serve List: one fact per zone, automatic zones left out" || bad "-Serve List: $(cat "$work/list")"
+  | diff - "$work/list" >/dev/null && ok "-Serve List: one fact per zone, automatic zones and types outside the contract left out" || bad "-Serve List: $(cat "$work/list")"
 [ "$(grep -vc '^[0-9]* \(fact\|exit\) \|^msdns-ready 1$' "$work/serve.out")" = 0 ] && ok "-Serve: no stray stdout line" || bad "stray: $(cat "$work/serve.out")"
 [ ! -e "$work/pwned" ] && ok "-Serve: no request was evaluated" || bad "-Serve evaluated a request"
 [ ! -e "$work/state/zones/s.example" ] && ok "-Serve: DeleteUnmanaged flag honoured" || bad "-Serve: s.example still there"
