@@ -15,6 +15,7 @@ struct catmap {
 	struct slot *slots;
 	size_t cap;        /* a power of two */
 	size_t count;
+	int borrow;        /* keys are the caller's, not copies */
 };
 
 static uint64_t
@@ -33,6 +34,16 @@ hash_bytes(const void *key, size_t len)
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h == 0 ? 1 : h;
+}
+
+struct catmap *
+catmap_new_borrowing(void)
+{
+	struct catmap *m = catmap_new();
+
+	if (m != NULL)
+		m->borrow = 1;
+	return m;
 }
 
 struct catmap *
@@ -110,11 +121,15 @@ catmap_put(struct catmap *m, const void *key, size_t len, void *value)
 			return -1;
 		s = find(m, key, len, h);
 	}
-	k = malloc(len + 1);
-	if (k == NULL)
-		return -1;
-	memcpy(k, key, len);
-	k[len] = '\0';
+	if (m->borrow) {
+		k = (char *)(uintptr_t)key;
+	} else {
+		k = malloc(len + 1);
+		if (k == NULL)
+			return -1;
+		memcpy(k, key, len);
+		k[len] = '\0';
+	}
 	s->hash = h;
 	s->key = k;
 	s->len = len;
@@ -133,7 +148,8 @@ catmap_del(struct catmap *m, const void *key, size_t len)
 	if (s->hash == 0)
 		return NULL;
 	v = s->value;
-	free(s->key);
+	if (!m->borrow)
+		free(s->key);
 	m->count--;
 	/* backward-shift deletion keeps every probe chain unbroken without tombstones */
 	i = (size_t)(s - m->slots);
@@ -184,7 +200,7 @@ catmap_clear(struct catmap *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->cap; i++)
+	for (i = 0; i < m->cap && !m->borrow; i++)
 		free(m->slots[i].key);
 	memset(m->slots, 0, m->cap * sizeof *m->slots);
 	m->count = 0;
@@ -197,7 +213,7 @@ catmap_free(struct catmap *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->cap; i++)
+	for (i = 0; i < m->cap && !m->borrow; i++)
 		free(m->slots[i].key);
 	free(m->slots);
 	free(m);

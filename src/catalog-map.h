@@ -10,6 +10,9 @@ struct catarena;
 
 /* An empty map. Returns NULL on allocation failure. */
 struct catmap *catmap_new(void);
+/* An empty map that keeps pointers to its keys instead of copies: every key must stay unchanged and
+ * allocated while it is in the map (saves a copy per key for large member sets). */
+struct catmap *catmap_new_borrowing(void);
 /* The value stored under key (len octets, compared exactly), or NULL. */
 void *catmap_get(const struct catmap *m, const void *key, size_t len);
 /* Store value under key; the map keeps its own copy of key. Returns 0 (added), 1 (replaced an

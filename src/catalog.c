@@ -584,7 +584,7 @@ add_member(struct catalog_view *v, const char *label, const char *zone, const ch
 static void
 drop_members(struct catalog_view *v)
 {
-	struct catmap *a = catmap_new(), *b = catmap_new();
+	struct catmap *a = catmap_new_borrowing(), *b = catmap_new_borrowing();
 
 	if (a == NULL || b == NULL) {
 		catmap_free(a);
@@ -603,7 +603,7 @@ static int
 check_members(struct scan *s, const struct catalog_policy *pol)
 {
 	struct catalog_view *v = s->v;
-	struct catmap *targets = catmap_new();
+	struct catmap *targets = catmap_new_borrowing();   /* keys: PTR rdata inside the record set */
 	size_t pos = 0;
 	void *val;
 	int ret = 0;
@@ -683,9 +683,9 @@ catalog_interpret(const struct catalog_records *r, const char *catalog, const st
 		return -1;
 	memset(&s, 0, sizeof s);
 	v->arena = catarena_new();
-	v->by_label = catmap_new();
-	v->by_zone = catmap_new();
-	s.labels = catmap_new();
+	v->by_label = catmap_new_borrowing();   /* keys: the members' strings in the view's arena */
+	v->by_zone = catmap_new_borrowing();
+	s.labels = catmap_new_borrowing();      /* keys: labels inside r, unchanged while it is read */
 	if (v->arena == NULL || v->by_label == NULL || v->by_zone == NULL || s.labels == NULL)
 		goto fail;
 	s.v = v;
