@@ -378,8 +378,19 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		size_t i;
 
 		config_masters_text(cfg, masters, sizeof masters);
-		msdns_argv(&prog, &v.op, masters, argv);
-		fprintf(f, ";; it starts, with a timeout of %.1f s:\n", cfg->msdns.operation_timeout);
+		if (cfg->msdns.workers > 0) {
+			if (msdns_request_line(line, sizeof line, 1, &v.op, masters) > 0)
+				fprintf(f, ";; one of %d persistent workers (workers = %d, each replaced after %d operations) gets,\n"
+				    ";; with a timeout of %.1f s, the request line (1: the request's number, chosen when sent):\n"
+				    ";;   %s", cfg->msdns.workers, cfg->msdns.workers, cfg->msdns.worker_max_requests,
+				    cfg->msdns.operation_timeout, line);
+			msdns_serve_argv(&prog, argv);
+			fprintf(f, ";; each worker runs as:\n");
+		} else {
+			msdns_argv(&prog, &v.op, masters, argv);
+			fprintf(f, ";; it starts one process for it (workers = 0), with a timeout of %.1f s:\n",
+			    cfg->msdns.operation_timeout);
+		}
 		if (wincmdline_quote(argv, line, sizeof line) > 0)
 			fprintf(f, ";;   %s\n", line);
 		fprintf(f, ";; that is, the argument vector:\n");

@@ -22,6 +22,7 @@ service_run(const struct config *cfg, int foreground)
 {
 	struct daemon *d;
 	struct event *sint, *sterm;
+	sigset_t stop;
 	int rc;
 
 	(void)foreground;
@@ -32,6 +33,11 @@ service_run(const struct config *cfg, int foreground)
 	event_add(sint, NULL);
 	event_add(sterm, NULL);
 	rc = daemon_run(d);
+	/* stopping: a further INT or TERM waits (pending) while workers are told to finish (bounded) */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	event_free(sint);
 	event_free(sterm);
 	daemon_free(d);

@@ -180,6 +180,34 @@ START_TEST(explain_hostile_and_command_line)
 }
 END_TEST
 
+/* With workers, --explain names the worker mode and shows the request line instead of a command line. */
+START_TEST(explain_worker_mode)
+{
+	struct config cfg;
+	struct netaddr src;
+	uint8_t msg[512];
+	const char *err;
+	size_t n;
+	FILE *f;
+	char text[8192];
+
+	ck_assert_int_eq(config_load_string(&cfg, "[service:agent]\nmasters = 192.0.2.1, 192.0.2.2\n"
+	    "[backend:agent:msdns]\nworkers = 3\nworker_max_requests = 50\n", "t.conf", stderr), 0);
+	netaddr_parse_ip("127.0.0.1", &src);
+	n = replay_build(REPLAY_CREATE, "Example.COM", 1, 0, 0, msg, sizeof msg, &err);
+	f = tmpfile();
+	ck_assert_int_eq(replay_explain(f, &cfg, msg, n, &src), REPLAY_OK);
+	rewind(f);
+	text[fread(text, 1, sizeof text - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "one of 3 persistent workers (workers = 3, each replaced after 50 operations)"));
+	ck_assert_ptr_nonnull(strstr(text, ";;   1 Create example.com 192.0.2.1,192.0.2.2 -\n"));
+	ck_assert_ptr_nonnull(strstr(text, "-Serve"));
+	ck_assert_ptr_null(strstr(text, "-Operation"));
+	ck_assert_ptr_null(strstr(text, "one process for it"));
+}
+END_TEST
+
 /* The program itself, as an admin runs it. */
 static char *dir;
 
@@ -441,6 +469,7 @@ main(void)
 	tcase_add_test(tc, read_inputs);
 	tcase_add_test(tc, print_other_sections_and_garbage);
 	tcase_add_test(tc, explain_hostile_and_command_line);
+	tcase_add_test(tc, explain_worker_mode);
 	tcase_add_test(tc, program_exit_statuses);
 	tcase_add_test(tc, program_mismatched_reply);
 	tcase_add_test(tc, program_explain_with_config);

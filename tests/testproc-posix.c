@@ -124,6 +124,12 @@ tu_pid_alive(long pid)
 	return kill((pid_t)pid, 0) == 0;
 }
 
+void
+tu_pid_kill(long pid)
+{
+	kill((pid_t)pid, SIGKILL);
+}
+
 long
 tu_proc_rss_kb(struct tu_proc *p)
 {

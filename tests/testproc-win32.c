@@ -204,6 +204,17 @@ tu_pid_alive(long pid)
 	return alive;
 }
 
+void
+tu_pid_kill(long pid)
+{
+	HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+
+	if (h) {
+		TerminateProcess(h, 0xDEAD);
+		CloseHandle(h);
+	}
+}
+
 long
 tu_proc_rss_kb(struct tu_proc *p)
 {

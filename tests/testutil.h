@@ -55,6 +55,8 @@ void tu_proc_free(struct tu_proc *p);
 void tu_setenv(const char *name, const char *value);
 /* Whether process id pid is still running. */
 int tu_pid_alive(long pid);
+/* Kill process pid from outside (SIGKILL / TerminateProcess), as an operator or a crash would. */
+void tu_pid_kill(long pid);
 /* Resident memory of p in KiB, or -1 where it cannot be read. */
 long tu_proc_rss_kb(struct tu_proc *p);
 /* Split line with the system's CommandLineToArgvW into out (UTF-8, '\n'-separated). Returns the
