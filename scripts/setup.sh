@@ -7,7 +7,7 @@ want=("${@:-linux}")
 pkgs=()
 for w in "${want[@]}"; do
   case "$w" in
-    linux)   pkgs+=(meson ninja-build pkg-config gcc clang libevent-dev libinih-dev check nettle-dev) ;;
+    linux)   pkgs+=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev libevent-dev libinih-dev check nettle-dev) ;;   # clang-rt: ASan, UBSan, libFuzzer
     lint)    command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     windows) ;;   # scripts/xwin-deps.sh installs the cross toolchain and Wine itself
     pwsh)    ;;   # scripts/setup-pwsh.sh installs PowerShell as a .NET tool itself
