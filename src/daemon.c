@@ -168,7 +168,7 @@ daemon_new(const struct config *cfg)
 		d->catalogs = catalog_run_from_config(d->base, cfg, catalog_submit, d->q);
 		agent_req_set_catalog(d->agent, catalog_notify, d->catalogs);
 	}
-	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), daemon_catalogs, NULL, d };
+	struct opsview_parts parts = { cfg, d->q, backend_name(d->backend), daemon_catalogs, d };
 	if ((d->ops = opsview_new(d->base, &parts)) == NULL) {
 		daemon_free(d);
 		return NULL;

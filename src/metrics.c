@@ -58,12 +58,13 @@ static struct {
 	double op_sum[N_OPS];
 	uint64_t queue_full;
 	uint64_t in_flight;
+	long workers;                /* -1: no pool */
 	unsigned long fails_in_a_row;
 	uint64_t procs[METRICS_PROC_N];
 	uint64_t tsig[N_TSIG];
 	struct { metrics_collect_fn *fn; void *arg; } collectors[MAX_COLLECTORS];
 	size_t n_collectors;
-} m;
+} m = { .workers = -1 };
 
 struct metrics_out {
 	char *buf;
@@ -111,6 +112,19 @@ void
 metrics_reset(void)
 {
 	memset(&m, 0, sizeof m);
+	m.workers = -1;
+}
+
+void
+metrics_workers_alive(unsigned n)
+{
+	m.workers = (long)n;
+}
+
+long
+metrics_workers(void)
+{
+	return m.workers;
 }
 
 void
@@ -365,6 +379,10 @@ render_counters(struct metrics_out *o)
 	for (i = 0; i < METRICS_PROC_N; i++) {
 		const char *l[] = { "event", proc_names[i], NULL };
 		metrics_sample(o, (double)m.procs[i], l);
+	}
+	if (m.workers >= 0) {
+		metrics_family(o, "powershell_workers", "gauge", "Persistent PowerShell workers alive.");
+		metrics_sample(o, (double)m.workers, NULL);
 	}
 	metrics_family(o, "tsig_refusals_total", "counter", "Signed requests refused, by TSIG error.");
 	for (i = 0; i < N_TSIG; i++) {

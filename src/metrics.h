@@ -50,6 +50,10 @@ void metrics_queue_full(void);
 void metrics_process(enum metrics_proc what);
 /* A signed request refused with this TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME, 22 BADTRUNC). */
 void metrics_tsig_refused(unsigned tsig_error);
+/* Persistent PowerShell workers alive now (pspool keeps it current; never set: no pool). */
+void metrics_workers_alive(unsigned n);
+/* The last value given to metrics_workers_alive, or -1 when there is no pool. */
+long metrics_workers(void);
 /* Call fn at every render. At most 8 collectors. Returns 0, or -1 when there is no room. */
 int metrics_add_collector(metrics_collect_fn *fn, void *arg);
 

@@ -66,7 +66,6 @@ collect(void *arg, struct metrics_out *o)
 	struct opsview *v = arg;
 	size_t n = read_catalogs(v), i;
 	double t;
-	long w;
 
 	metrics_family(o, "queue_requests", "gauge", "Requests waiting for their zone operation (queued or running).");
 	metrics_sample(o, (double)zoneq_pending(v->parts.q), NULL);
@@ -74,10 +73,6 @@ collect(void *arg, struct metrics_out *o)
 	metrics_sample(o, (double)zoneq_started(v->parts.q), NULL);
 	metrics_family(o, "zone_operations_in_flight", "gauge", "Zone operations running now.");
 	metrics_sample(o, (double)metrics_in_flight(), NULL);
-	if (v->parts.workers != NULL && (w = v->parts.workers(v->parts.arg)) >= 0) {
-		metrics_family(o, "powershell_workers", "gauge", "Persistent PowerShell workers alive.");
-		metrics_sample(o, (double)w, NULL);
-	}
 	if (n > 0) {
 		metrics_family(o, "catalog_serial", "gauge", "Serial of the catalog's last valid version.");
 		for (i = 0; i < n; i++)
@@ -228,8 +223,8 @@ opsview_status(struct opsview *v, size_t *len)
 	jsonw_double(j, "operation_timeout", cfg->msdns.operation_timeout);
 	jsonw_int(j, "max_concurrent", cfg->msdns.max_concurrent);
 	jsonw_int(j, "max_queued", cfg->msdns.max_queued);
-	if (v->parts.workers != NULL)
-		jsonw_int(j, "workers_alive", v->parts.workers(v->parts.arg));
+	if (metrics_workers() >= 0)
+		jsonw_int(j, "workers_alive", metrics_workers());
 	jsonw_end(j);
 	jsonw_object(j, "queue");
 	jsonw_int(j, "requests_waiting", (int64_t)zoneq_pending(v->parts.q));

@@ -25,16 +25,13 @@ struct opsview_catalog {
 
 /* Fill out[0..max) with the catalogs' state; returns how many there are (may exceed max). */
 typedef size_t opsview_catalogs_fn(void *arg, struct opsview_catalog *out, size_t max);
-/* Workers alive now (persistent PowerShell), or -1 without workers. */
-typedef long opsview_workers_fn(void *arg);
 
 struct opsview_parts {
 	const struct config *cfg;
 	struct zoneq *q;
 	const char *backend;                 /* its name */
 	opsview_catalogs_fn *catalogs;       /* NULL: none */
-	opsview_workers_fn *workers;         /* NULL: none */
-	void *arg;                           /* for catalogs and workers */
+	void *arg;                           /* for catalogs */
 };
 
 /* Serve /metrics, /healthz and /status on cfg's metrics_listen (nothing when it is not set). Returns

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "metrics.h"
 #include "msdns.h"
 #include "proc.h"
 
@@ -138,8 +139,12 @@ worker_kill(struct worker *w, enum zoneop_result r, const char *why)
 	struct job *j = w->job;
 
 	log_warnx("%s: %s; killing it and everything it started", w->tag, why);
+	if (r == ZONEOP_TIMEOUT)
+		metrics_process(METRICS_PROC_KILLED_TIMEOUT);
 	if (w->state == W_STARTING || w->state == W_IDLE || w->state == W_BUSY) {
 		pl->live--;
+		metrics_workers_alive(pl->live);
+		metrics_process(METRICS_PROC_WORKER_REPLACED);
 		pl->failures++;
 		refill_later(pl);
 	}
@@ -201,6 +206,8 @@ job_exit(struct worker *w, struct job *j, int code)
 		log_info("%s: served %u operations; replacing it", w->tag, w->served);
 		w->state = W_RETIRING;
 		pl->live--;
+		metrics_workers_alive(pl->live);
+		metrics_process(METRICS_PROC_WORKER_REPLACED);
 		proc_close_stdin(w->p);
 		evtimer_add(w->timer, &tv);
 		refill_later(pl);
@@ -337,10 +344,12 @@ worker_start(struct pspool *pl)
 	cb.exit = on_exit_cb;
 	cb.arg = w;
 	if ((w->p = proc_start(pl->base, (const char *const *)pl->argv_store, w->tag, &cb)) == NULL) {
+		metrics_process(METRICS_PROC_START_FAILED);
 		event_free(w->timer);
 		free(w);
 		return -1;
 	}
+	metrics_process(METRICS_PROC_STARTED);
 	pl->started++;
 	snprintf(w->tag, sizeof w->tag, "worker %lu (pid %ld)", pl->started, proc_pid(w->p));
 	log_info("%s: started", w->tag);
@@ -348,6 +357,7 @@ worker_start(struct pspool *pl)
 	w->next = pl->workers;
 	pl->workers = w;
 	pl->live++;
+	metrics_workers_alive(pl->live);
 	return 0;
 }
 

@@ -266,6 +266,31 @@ def run(work, procs, promtool, prometheus):
 
     agent.send_signal(signal.SIGTERM)
     check(agent.wait(20) == 0, "the agent stops cleanly")
+
+    # persistent workers: the gauge of those alive, and their starts
+    with open(conf) as f:
+        text = f.read().replace("operation_timeout = 10\n", "operation_timeout = 10\nworkers = 2\n")
+    with open(conf, "w") as f:
+        f.write(text)
+    agent = subprocess.Popen([AGENT, "--foreground", "--config-file", conf], stdout=log, stderr=log, env=env)
+    procs.append(agent)
+    s = {}
+    for _ in range(200):
+        try:
+            s = samples(http(mport, "/metrics")[2])
+            if s.get("msdns_agent_powershell_workers") == 2:
+                break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    check(s.get("msdns_agent_powershell_workers") == 2, "2 workers alive (got %s)" % s.get("msdns_agent_powershell_workers"))
+    check(rcode(udp(dns, message(0x7400, "w.example", 65282, 65280))) == 0, "CREATE through a worker")
+    s = samples(http(mport, "/metrics")[2])
+    check(s.get('msdns_agent_powershell_processes_total{event="started"}') == 2,
+          "workers started 2, and no process per operation (got %s)" % s.get('msdns_agent_powershell_processes_total{event="started"}'))
+    check(json.loads(http(mport, "/status")[2])["backend"].get("workers_alive") == 2, "/status workers_alive")
+    agent.send_signal(signal.SIGTERM)
+    check(agent.wait(20) == 0, "the agent with workers stops cleanly")
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
