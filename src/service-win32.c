@@ -66,6 +66,10 @@ scm_report(void *ctx, const struct svc_status *st)
 	SERVICE_STATUS s;
 
 	(void)ctx;
+	/* the process's own exit code, set before STOPPED is reported: once it is, the dispatcher in
+	 * service_run() may return before service_main() does */
+	if (st->state == SERVICE_STOPPED)
+		svc_rc = (int)st->specific_exit;
 	memset(&s, 0, sizeof s);
 	s.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
 	s.dwCurrentState = st->state;
@@ -127,7 +131,7 @@ service_main(DWORD argc, LPWSTR *argv)
 		log_error("RegisterServiceCtrlHandlerEx: %s", win32_strerror(GetLastError()));
 		return;
 	}
-	svc_rc = svcflow_run(&svc, &scm_ops, svc_cfg);
+	svcflow_run(&svc, &scm_ops, svc_cfg);   /* its result reached svc_rc with the STOPPED report */
 }
 
 /* Console mode: Ctrl+C, Ctrl+Break, closing the window, or the named event stop the daemon. */
