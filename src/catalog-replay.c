@@ -149,6 +149,14 @@ compare_state(const struct copts *o, const struct catalog_view *v)
 	catalog_state_free(st);
 }
 
+/* cusage, once the suffix list is freed. */
+static int
+cusage_free(const char **sfx, const char *fmt, const char *arg)
+{
+	free(sfx);
+	return cusage(fmt, arg);
+}
+
 int
 catalog_replay_main(int argc, char **argv)
 {
@@ -187,40 +195,42 @@ catalog_replay_main(int argc, char **argv)
 		} else if (strcmp(a, "--port") == 0 && has_val) {
 			o.port = strtol(argv[++i], &end, 10);
 			if (*argv[i] == '\0' || *end != '\0' || o.port < 1 || o.port > 65535)
-				return cusage("--port '%s' is out of range (1-65535)", argv[i]);
+				return cusage_free(sfx, "--port '%s' is out of range (1-65535)", argv[i]);
 		} else if (strcmp(a, "--timeout") == 0 && has_val) {
 			o.timeout = strtod(argv[++i], &end);
 			if (*argv[i] == '\0' || *end != '\0' || !(o.timeout > 0 && o.timeout <= 3600))
-				return cusage("--timeout '%s' is not a number of seconds (0-3600)", argv[i]);
+				return cusage_free(sfx, "--timeout '%s' is not a number of seconds (0-3600)", argv[i]);
 		} else if (strcmp(a, "--state-file") == 0 && has_val) {
 			o.state = argv[++i];
 		} else if (strcmp(a, "--suffix") == 0 && has_val) {
 			char *s = malloc(ZONE_NAME_MAX);
 
 			if (s == NULL || zone_arg(argv[i + 1], s) != 0)
-				return cusage("--suffix '%s' is not a valid zone name", argv[i + 1]);
+				return cusage_free(sfx, "--suffix '%s' is not a valid zone name", argv[i + 1]);
 			sfx[o.nsuffixes++] = s;
 			i++;
 		} else if (a[0] == '-') {
-			return cusage("unknown option '%s'", a);
+			return cusage_free(sfx, "unknown option '%s'", a);
 		} else if (o.name == NULL) {
 			if (zone_arg(a, name) != 0)
-				return cusage("catalog name '%s' is not a valid zone name", a);
+				return cusage_free(sfx, "catalog name '%s' is not a valid zone name", a);
 			o.name = name;
 		} else {
-			return cusage("unexpected argument '%s'", a);
+			return cusage_free(sfx, "unexpected argument '%s'", a);
 		}
 	}
 	o.suffixes = sfx;
 	if (o.name == NULL)
-		return cusage("%s", "a catalog NAME is needed");
+		return cusage_free(sfx, "%s", "a catalog NAME is needed");
 	if (netaddr_parse_ip(o.server, &server) != 0)
-		return cusage("--server '%s' is not an IP address", o.server);
+		return cusage_free(sfx, "--server '%s' is not an IP address", o.server);
 	server.port = (uint16_t)o.port;
 	compat_init();
 	base = event_base_new();
-	if (base == NULL)
+	if (base == NULL) {
+		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
+	}
 	memset(&req, 0, sizeof req);
 	memset(&x, 0, sizeof x);
 	req.zone = o.name;
@@ -231,6 +241,7 @@ catalog_replay_main(int argc, char **argv)
 	c = xfr_start(base, &req, xfer_done, &x);
 	if (c == NULL) {
 		fprintf(stderr, "msdns-agent-replay catalog: the transfer cannot start\n");
+		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
 	while (!x.done && event_base_loop(base, EVLOOP_ONCE) == 0)
@@ -239,6 +250,7 @@ catalog_replay_main(int argc, char **argv)
 	if (!x.done || x.res.status != XFR_OK || x.view == NULL) {
 		printf(";; no transfer of %s. from %s: %s\n", o.name, at, x.done ? x.res.why : "no answer");
 		event_base_free(base);
+		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
 	recs = records_of(x.view);
@@ -246,6 +258,7 @@ catalog_replay_main(int argc, char **argv)
 	event_base_free(base);
 	if (recs == NULL) {
 		printf(";; out of memory\n");
+		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
 	pol.suffixes = o.suffixes;
@@ -254,6 +267,7 @@ catalog_replay_main(int argc, char **argv)
 	if (r < 0) {
 		printf(";; out of memory\n");
 		catalog_records_free(recs);
+		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
 	printf(";; catalog %s. from %s: serial %lu, %zu records\n", o.name, at, (unsigned long)x.res.serial,

@@ -431,7 +431,15 @@ op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	(void)n;
 	s->inflight--;
 	if (s->freed) {
-		/* the state file keeps what was recorded; a finished Create is recorded as pending at least */
+		/* stopping: nothing new starts, but what finished is recorded (a finished Create was pending at
+		 * least; a finished Delete must not be run again after a restart) */
+		if (r == ZONEOP_DONE) {
+			if (creating)
+				catalog_state_own(s->st, c->zone, c->label, CATALOG_OWNED);
+			else if (catalog_state_owner(s->st, c->zone, &how) != NULL)
+				catalog_state_disown(s->st, c->zone);
+			save(s);
+		}
 		free(c);
 		if (s->inflight == 0)
 			sync_destroy(s);
