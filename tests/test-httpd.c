@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "httpd.h"
 #include "netaddr.h"
+#include "procinfo.h"
 #include "testutil.h"
 
 static struct event_base *base;
@@ -295,6 +296,23 @@ START_TEST(trickle_ended_at_lifetime)
 }
 END_TEST
 
+/* The process's own figures that /metrics shows (procinfo-posix.c / procinfo-win32.c). */
+START_TEST(process_figures)
+{
+	struct timespec now;
+	double start = procinfo_start_time();
+
+	compat_realtime(&now);
+	ck_assert_int_gt(procinfo_rss_bytes(), 1024 * 1024);
+	if (tu_under_wine())
+		ck_assert_int_ge(procinfo_open_fds(), 0);   /* Wine's GetProcessHandleCount is a stub: 0 */
+	else
+		ck_assert_int_gt(procinfo_open_fds(), 2);
+	ck_assert_msg(start > (double)now.tv_sec - 3600 && start <= (double)now.tv_sec + 1, "start %f now %ld", start,
+	    (long)now.tv_sec);
+}
+END_TEST
+
 START_TEST(port_in_use)
 {
 	struct netaddr a;
@@ -320,6 +338,7 @@ suite(void)
 	tcase_add_test(tc, connection_cap_and_timeout);
 	tcase_add_test(tc, slow_headers_closed_at_timeout);
 	tcase_add_test(tc, trickle_ended_at_lifetime);
+	tcase_add_test(tc, process_figures);
 	tcase_add_test(tc, port_in_use);
 	suite_add_tcase(s, tc);
 	return s;
