@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "catalog.h"
+#include "catalog-refresh.h"
 #include "catalog-state.h"
 #include "compat.h"
 #include "netaddr.h"
@@ -78,26 +79,6 @@ xfer_done(void *arg, struct xfr_result *r)
 	x->view = r->view;
 	r->view = NULL;
 	x->done = 1;
-}
-
-static struct catalog_records *
-records_of(struct xfr_view *view)
-{
-	struct catalog_records *recs = catalog_records_new();
-	const struct zone_rr *rr;
-	size_t n, i;
-
-	if (recs == NULL)
-		return NULL;
-	rr = xfr_view_records(view, &n);
-	for (i = 0; i < n; i++) {
-		if (catalog_records_add(recs, rr[i].owner, rr[i].owner_len, rr[i].type, rr[i].rrclass, rr[i].ttl,
-		    rr[i].rdata, rr[i].rdlen) != 0) {
-			catalog_records_free(recs);
-			return NULL;
-		}
-	}
-	return recs;
 }
 
 /* What the agent would do with view v given its state file. */
@@ -253,7 +234,7 @@ catalog_replay_main(int argc, char **argv)
 		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
-	recs = records_of(x.view);
+	recs = catrefresh_records_of(x.view);
 	xfr_view_free(x.view);
 	event_base_free(base);
 	if (recs == NULL) {
