@@ -219,6 +219,106 @@ catmap_free(struct catmap *m)
 	free(m);
 }
 
+struct catidx {
+	uint32_t *slots;   /* pairs: hash (high 32 bits of the 64-bit hash), item + 1 (0 = empty) */
+	size_t cap;        /* slots pairs, a power of two */
+	size_t count, max;
+	catidx_key_fn *key;
+	const void *ctx;
+};
+
+struct catidx *
+catidx_new(size_t n, catidx_key_fn *key, const void *ctx)
+{
+	struct catidx *x;
+	size_t cap = 16;
+
+	if (n >= (size_t)1 << 31)
+		return NULL;
+	while (cap < n * 2)
+		cap *= 2;
+	x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return NULL;
+	x->slots = calloc(cap, 2 * sizeof *x->slots);
+	if (x->slots == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->cap = cap;
+	x->max = n;
+	x->key = key;
+	x->ctx = ctx;
+	return x;
+}
+
+/* The slot pair of key, or of the empty pair where it would go. */
+static size_t
+idx_find(const struct catidx *x, const void *key, size_t len, uint64_t h)
+{
+	size_t i = (size_t)h & (x->cap - 1);
+	uint32_t tag = (uint32_t)(h >> 32);
+
+	for (;;) {
+		const uint32_t *s = &x->slots[2 * i];
+
+		if (s[1] == 0)
+			return i;
+		if (s[0] == tag) {
+			size_t kl;
+			const void *k = x->key(x->ctx, s[1] - 1, &kl);
+
+			if (kl == len && memcmp(k, key, len) == 0)
+				return i;
+		}
+		i = (i + 1) & (x->cap - 1);
+	}
+}
+
+uint32_t
+catidx_get(const struct catidx *x, const void *key, size_t len)
+{
+	size_t i = idx_find(x, key, len, hash_bytes(key, len));
+
+	return x->slots[2 * i + 1] != 0 ? x->slots[2 * i + 1] - 1 : CATIDX_NONE;
+}
+
+int
+catidx_add(struct catidx *x, uint32_t item, uint32_t *other)
+{
+	size_t len, i;
+	const void *key = x->key(x->ctx, item, &len);
+	uint64_t h = hash_bytes(key, len);
+
+	i = idx_find(x, key, len, h);
+	if (x->slots[2 * i + 1] != 0) {
+		if (other != NULL)
+			*other = x->slots[2 * i + 1] - 1;
+		return 1;
+	}
+	if (x->count >= x->max || item >= CATIDX_NONE - 1)
+		return -1;
+	x->slots[2 * i] = (uint32_t)(h >> 32);
+	x->slots[2 * i + 1] = item + 1;
+	x->count++;
+	return 0;
+}
+
+size_t
+catidx_size(const struct catidx *x)
+{
+	return x != NULL ? sizeof *x + x->cap * 2 * sizeof *x->slots : 0;
+}
+
+void
+catidx_free(struct catidx *x)
+{
+	if (x == NULL)
+		return;
+	free(x->slots);
+	free(x);
+}
+
 #define ARENA_BLOCK 65536
 
 struct block {
@@ -238,16 +338,17 @@ catarena_new(void)
 	return calloc(1, sizeof(struct catarena));
 }
 
-void *
-catarena_alloc(struct catarena *a, size_t len)
+/* len octets (at least 1) at a multiple of align from the block's start. */
+static void *
+arena_get(struct catarena *a, size_t len, size_t align)
 {
-	size_t need = (len + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	struct block *b = a->head;
+	size_t need = len ? len : 1, at = 0;
 	void *p;
 
-	if (need == 0)
-		need = sizeof(max_align_t);
-	if (b == NULL || b->cap - b->used < need) {
+	if (b != NULL)
+		at = (b->used + align - 1) / align * align;
+	if (b == NULL || at > b->cap || b->cap - at < need) {
 		size_t cap = need > ARENA_BLOCK ? need : ARENA_BLOCK;
 
 		b = malloc(sizeof *b + cap);
@@ -258,17 +359,30 @@ catarena_alloc(struct catarena *a, size_t len)
 		b->next = a->head;
 		a->head = b;
 		a->total += sizeof *b + cap;
+		at = 0;
 	}
-	p = (char *)b->data + b->used;
-	b->used += need;
+	p = (char *)b->data + at;
+	b->used = at + need;
 	memset(p, 0, need);
 	return p;
+}
+
+void *
+catarena_alloc(struct catarena *a, size_t len)
+{
+	return arena_get(a, len, sizeof(max_align_t));
+}
+
+void *
+catarena_bytes(struct catarena *a, size_t len)
+{
+	return arena_get(a, len, 1);
 }
 
 char *
 catarena_strndup(struct catarena *a, const void *s, size_t len)
 {
-	char *p = catarena_alloc(a, len + 1);
+	char *p = catarena_bytes(a, len + 1);
 
 	if (p == NULL)
 		return NULL;

@@ -96,16 +96,33 @@ on_expire_timer(evutil_socket_t fd, short what, void *arg)
 	expiry_update(arg);
 }
 
+static void
+zone_rr_at(const void *src, size_t i, struct catalog_rr *out)
+{
+	const struct zone_rr *rr = (const struct zone_rr *)src + i;
+
+	out->owner = rr->owner;
+	out->owner_len = rr->owner_len;
+	out->type = rr->type;
+	out->rrclass = rr->rrclass;
+	out->ttl = rr->ttl;
+	out->rdata = rr->rdata;
+	out->rdlen = rr->rdlen;
+}
+
 struct catalog_records *
 catrefresh_records_of(struct xfr_view *view)
 {
-	struct catalog_records *recs = catalog_records_new();
+	struct catalog_records *recs;
 	const struct zone_rr *rr;
 	size_t n, i;
 
-	if (recs == NULL)
-		return NULL;
 	rr = xfr_view_records(view, &n);
+	/* xfr's records are a set in canonical form: borrowed as they are, no second copy */
+	if ((recs = catalog_records_borrow(rr, n, zone_rr_at)) != NULL)
+		return recs;
+	if ((recs = catalog_records_new()) == NULL)
+		return NULL;
 	for (i = 0; i < n; i++) {
 		if (catalog_records_add(recs, rr[i].owner, rr[i].owner_len, rr[i].type, rr[i].rrclass, rr[i].ttl,
 		    rr[i].rdata, rr[i].rdlen) != 0) {

@@ -50,7 +50,9 @@ long catrefresh_next_in(const struct catrefresh *r);
 /* Stop everything (a running transfer is abandoned) and free r. */
 void catrefresh_free(struct catrefresh *r);
 
-/* A catalog record set holding the records of view. NULL when out of memory. The caller frees it. */
+/* A catalog record set of the records of view, which it borrows (no copy) when they are canonical, as xfr
+ * makes them: view must stay unchanged and allocated until the set is freed. NULL when out of memory or a
+ * record is malformed. The caller frees it (before the view). */
 struct catalog_records *catrefresh_records_of(struct xfr_view *view);
 
 #endif

@@ -234,10 +234,10 @@ catalog_replay_main(int argc, char **argv)
 		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
-	recs = catrefresh_records_of(x.view);
-	xfr_view_free(x.view);
+	recs = catrefresh_records_of(x.view);   /* borrows the view: freed after recs */
 	event_base_free(base);
 	if (recs == NULL) {
+		xfr_view_free(x.view);
 		printf(";; out of memory\n");
 		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
@@ -248,6 +248,7 @@ catalog_replay_main(int argc, char **argv)
 	if (r < 0) {
 		printf(";; out of memory\n");
 		catalog_records_free(recs);
+		xfr_view_free(x.view);
 		free(sfx);
 		return CATALOG_REPLAY_NO_TRANSFER;
 	}
@@ -273,6 +274,7 @@ catalog_replay_main(int argc, char **argv)
 	}
 	catalog_view_free(v);
 	catalog_records_free(recs);
+	xfr_view_free(x.view);
 	for (k = 0; k < o.nsuffixes; k++)
 		free((char *)sfx[k]);
 	free(sfx);

@@ -17,8 +17,12 @@
 #define TYPE_TXT 16
 
 struct catalog_records {
-	struct catmap *set;          /* key: owner_len, owner, type, class, rdata; value: struct rec */
-	uint8_t *soa_owner, *soa_rdata;
+	struct catmap *set;          /* key: owner_len, owner, type, class, rdata; value: struct rec. NULL when
+	                              * the records are borrowed */
+	const void *src;             /* borrowed: n records through at (SOAs but the one in soa_* skipped) */
+	size_t n, n_other;           /* borrowed: all records; those that are not an SOA */
+	catalog_rr_at_fn *at;
+	uint8_t *soa_owner, *soa_rdata;   /* borrowed: inside src, never freed */
 	size_t soa_owner_len, soa_rdlen;
 	uint32_t soa_ttl;
 	int has_soa;
@@ -110,6 +114,55 @@ catalog_records_new(void)
 	return r;
 }
 
+/* Whether buf has no upper-case ASCII letter. */
+static int
+is_lower(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] >= 'A' && p[i] <= 'Z')
+			return 0;
+	return 1;
+}
+
+struct catalog_records *
+catalog_records_borrow(const void *src, size_t n, catalog_rr_at_fn *at)
+{
+	struct catalog_records *r;
+	struct catalog_rr rr, soa;
+	size_t i, n_soa = 0;
+
+	memset(&soa, 0, sizeof soa);
+	for (i = 0; i < n; i++) {
+		at(src, i, &rr);
+		if (!name_ok(rr.owner, rr.owner_len) || !is_lower(rr.owner, rr.owner_len))
+			return NULL;
+		if (name_rdata(rr.type) && (!name_ok(rr.rdata, rr.rdlen) || !is_lower(rr.rdata, rr.rdlen)))
+			return NULL;
+		if (rr.type == WIRE_TYPE_SOA) {
+			soa = rr;
+			n_soa++;
+		}
+	}
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->src = src;
+	r->n = n;
+	r->n_other = n - n_soa;
+	r->at = at;
+	if (n_soa > 0) {
+		r->soa_owner = (uint8_t *)(uintptr_t)soa.owner;
+		r->soa_owner_len = soa.owner_len;
+		r->soa_rdata = (uint8_t *)(uintptr_t)soa.rdata;
+		r->soa_rdlen = soa.rdlen;
+		r->soa_ttl = soa.ttl;
+		r->has_soa = 1;
+	}
+	return r;
+}
+
 static int
 set_soa(struct catalog_records *r, const uint8_t *owner, size_t owner_len, uint32_t ttl, const uint8_t *rdata,
     size_t rdlen)
@@ -148,6 +201,8 @@ catalog_records_add(struct catalog_records *r, const uint8_t *owner, size_t owne
 	size_t klen;
 	struct rec *old, *rec;
 
+	if (r->set == NULL)
+		return -1;
 	if (type == WIRE_TYPE_SOA)
 		return set_soa(r, owner, owner_len, ttl, rdata, rdlen);
 	klen = make_key(owner, owner_len, type, rrclass, rdata, rdlen, &k);
@@ -178,6 +233,8 @@ catalog_records_remove(struct catalog_records *r, const uint8_t *owner, size_t o
 	size_t klen;
 	struct rec *rec;
 
+	if (r->set == NULL)
+		return 1;
 	if (type == WIRE_TYPE_SOA) {
 		if (!r->has_soa)
 			return 1;
@@ -201,7 +258,7 @@ catalog_records_remove(struct catalog_records *r, const uint8_t *owner, size_t o
 size_t
 catalog_records_count(const struct catalog_records *r)
 {
-	return catmap_count(r->set) + (r->has_soa ? 1 : 0);
+	return (r->set != NULL ? catmap_count(r->set) : r->n_other) + (r->has_soa ? 1 : 0);
 }
 
 int
@@ -256,6 +313,16 @@ catalog_records_foreach(const struct catalog_records *r, int (*fn)(void *arg, co
 		if ((ret = fn(arg, &rr)) != 0)
 			return ret;
 	}
+	if (r->set == NULL) {
+		for (pos = 0; pos < r->n; pos++) {
+			r->at(r->src, pos, &rr);
+			if (rr.type == WIRE_TYPE_SOA)
+				continue;
+			if ((ret = fn(arg, &rr)) != 0)
+				return ret;
+		}
+		return 0;
+	}
 	while (catmap_next(r->set, &pos, &key, &klen, &val)) {
 		const uint8_t *k = key;
 
@@ -299,6 +366,12 @@ catalog_records_clear(struct catalog_records *r)
 	size_t pos = 0;
 	void *val;
 
+	if (r->set == NULL) {
+		r->n = r->n_other = 0;
+		r->soa_owner = r->soa_rdata = NULL;
+		r->has_soa = 0;
+		return;
+	}
 	while (catmap_next(r->set, &pos, NULL, NULL, &val))
 		free(val);
 	catmap_clear(r->set);
@@ -321,30 +394,31 @@ catalog_records_free(struct catalog_records *r)
 /* ---- interpretation ---- */
 
 struct catalog_view {
-	struct catarena *arena;
+	struct catarena *arena;              /* notes, the broken reason, the members' strings */
 	const char *broken;
 	uint32_t serial;
 	struct catalog_member *members;
 	size_t n, cap;
-	struct catmap *by_label, *by_zone;   /* values: index + 1 into members */
+	struct catidx *by_label, *by_zone;   /* items: indexes into members; NULL: no member */
 	char *notes[CATALOG_NOTES_MAX];
 	size_t n_notes, ignored, inadmissible;
 };
 
-/* What one member label collected while the records were read. */
+/* What one member label collected while the records were read (all pointers into the record set). */
 struct acc {
-	const uint8_t *label;        /* wire octets of the unique label (in the record set) */
-	size_t label_len;
-	unsigned n_ptr, n_coo;
+	const uint8_t *label;        /* the unique label: its length octet, then its octets */
 	const uint8_t *ptr, *coo;    /* rdata (uncompressed names) */
-	size_t ptr_len, coo_len;
+	uint32_t n_ptr, n_coo;
+	uint16_t ptr_len, coo_len;
 };
 
 struct scan {
 	struct catalog_view *v;
 	const uint8_t *apex;
 	size_t apex_len;
-	struct catmap *labels;       /* label octets -> struct acc */
+	struct acc *accs;            /* one per member label, in the order first seen */
+	size_t n_acc, max_acc;       /* max_acc: the records in the set, a bound never reached */
+	struct catidx *labels;       /* label octets -> index into accs */
 	unsigned n_version;
 	int version_ok;
 	int failed;                  /* allocation failure */
@@ -495,21 +569,27 @@ scan_rr(void *arg, const struct catalog_rr *rr)
 	/* lab[rel - 2] is the member's unique label */
 	{
 		const uint8_t *ul = lab[rel - 2];
+		uint32_t k = catidx_get(s->labels, ul + 1, ul[0]);
 
-		a = catmap_get(s->labels, ul + 1, ul[0]);
-		if (a == NULL) {
-			a = catarena_alloc(s->v->arena, sizeof *a);
-			if (a == NULL || catmap_put(s->labels, ul + 1, ul[0], a) < 0) {
+		if (k == CATIDX_NONE) {
+			if (s->n_acc == s->max_acc) {
 				s->failed = 1;
 				return 1;
 			}
-			a->label = ul + 1;
-			a->label_len = ul[0];
+			k = (uint32_t)s->n_acc++;
+			memset(&s->accs[k], 0, sizeof s->accs[k]);
+			s->accs[k].label = ul;
+			if (catidx_add(s->labels, k, NULL) != 0) {
+				s->failed = 1;
+				return 1;
+			}
 		}
+		a = &s->accs[k];
 	}
 	if (rel == 2) {
 		if (rr->type == TYPE_PTR) {
-			a->n_ptr++;
+			if (a->n_ptr < UINT32_MAX)
+				a->n_ptr++;
 			a->ptr = rr->rdata;
 			a->ptr_len = rr->rdlen;
 		} else {
@@ -520,7 +600,8 @@ scan_rr(void *arg, const struct catalog_rr *rr)
 	/* rel == 3: a member property */
 	if (label_is(lab[0], "coo")) {
 		if (rr->type == TYPE_PTR) {
-			a->n_coo++;
+			if (a->n_coo < UINT32_MAX)
+				a->n_coo++;
 			a->coo = rr->rdata;
 			a->coo_len = rr->rdlen;
 		} else {
@@ -553,30 +634,94 @@ catalog_admissible(const struct catalog_policy *pol, const char *zone)
 	return 0;
 }
 
+static const void *
+acc_label_key(const void *ctx, uint32_t i, size_t *len)
+{
+	const struct acc *a = &((const struct scan *)ctx)->accs[i];
+
+	*len = a->label[0];
+	return a->label + 1;
+}
+
+static const void *
+acc_ptr_key(const void *ctx, uint32_t i, size_t *len)
+{
+	const struct acc *a = &((const struct scan *)ctx)->accs[i];
+
+	*len = a->ptr_len;
+	return a->ptr;
+}
+
+static const void *
+member_label_key(const void *ctx, uint32_t i, size_t *len)
+{
+	const char *k = ((const struct catalog_view *)ctx)->members[i].label;
+
+	*len = strlen(k);
+	return k;
+}
+
+static const void *
+member_zone_key(const void *ctx, uint32_t i, size_t *len)
+{
+	const char *k = ((const struct catalog_view *)ctx)->members[i].zone;
+
+	*len = strlen(k);
+	return k;
+}
+
+/* Append a member: its label, zone and coo in one block of the arena (no room in members: -1). */
 static int
 add_member(struct catalog_view *v, const char *label, const char *zone, const char *coo)
 {
 	struct catalog_member *m;
+	size_t ll = strlen(label), zl = strlen(zone), cl = coo != NULL ? strlen(coo) + 1 : 0;
+	char *p;
 
-	if (v->n == v->cap) {
-		size_t nc = v->cap ? v->cap * 2 : 64;
-		struct catalog_member *nm = realloc(v->members, nc * sizeof *nm);
-
-		if (nm == NULL)
-			return -1;
-		v->members = nm;
-		v->cap = nc;
-	}
+	if (v->n == v->cap)
+		return -1;
+	p = catarena_bytes(v->arena, ll + 1 + zl + 1 + cl);
+	if (p == NULL)
+		return -1;
 	m = &v->members[v->n];
-	m->label = catarena_strndup(v->arena, label, strlen(label));
-	m->zone = catarena_strndup(v->arena, zone, strlen(zone));
-	m->coo = coo != NULL ? catarena_strndup(v->arena, coo, strlen(coo)) : NULL;
-	if (m->label == NULL || m->zone == NULL || (coo != NULL && m->coo == NULL))
-		return -1;
+	memcpy(p, label, ll + 1);
+	m->label = p;
+	memcpy(p + ll + 1, zone, zl + 1);
+	m->zone = p + ll + 1;
+	m->coo = NULL;
+	if (coo != NULL) {
+		memcpy(p + ll + 1 + zl + 1, coo, cl);
+		m->coo = p + ll + 1 + zl + 1;
+	}
 	v->n++;
-	if (catmap_put(v->by_label, m->label, strlen(m->label), (void *)(uintptr_t)v->n) < 0 ||
-	    catmap_put(v->by_zone, m->zone, strlen(m->zone), (void *)(uintptr_t)v->n) < 0)
+	return 0;
+}
+
+/* Index the members by label and by zone, each index sized once. */
+static int
+index_members(struct catalog_view *v)
+{
+	size_t i;
+
+	if (v->n == 0)
+		return 0;
+	if (v->n < v->cap) {
+		struct catalog_member *m = realloc(v->members, v->n * sizeof *m);
+
+		if (m != NULL) {
+			v->members = m;
+			v->cap = v->n;
+		}
+	}
+	v->by_label = catidx_new(v->n, member_label_key, v);
+	v->by_zone = catidx_new(v->n, member_zone_key, v);
+	if (v->by_label == NULL || v->by_zone == NULL)
 		return -1;
+	for (i = 0; i < v->n; i++) {
+		/* labels are distinct (one acc each) and so are zones (two labels naming one zone = broken) */
+		if (catidx_add(v->by_label, (uint32_t)i, NULL) < 0 || catidx_add(v->by_zone, (uint32_t)i, NULL) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -584,61 +729,54 @@ add_member(struct catalog_view *v, const char *label, const char *zone, const ch
 static void
 drop_members(struct catalog_view *v)
 {
-	struct catmap *a = catmap_new_borrowing(), *b = catmap_new_borrowing();
-
-	if (a == NULL || b == NULL) {
-		catmap_free(a);
-		catmap_free(b);
-		v->n = 0;   /* lookups go through the maps but members past n are never returned */
-		return;
-	}
-	catmap_free(v->by_label);
-	catmap_free(v->by_zone);
-	v->by_label = a;
-	v->by_zone = b;
-	v->n = 0;
+	catidx_free(v->by_label);
+	catidx_free(v->by_zone);
+	v->by_label = v->by_zone = NULL;
+	free(v->members);
+	v->members = NULL;
+	v->n = v->cap = 0;
 }
 
 static int
 check_members(struct scan *s, const struct catalog_policy *pol)
 {
 	struct catalog_view *v = s->v;
-	struct catmap *targets = catmap_new_borrowing();   /* keys: PTR rdata inside the record set */
-	size_t pos = 0;
-	void *val;
+	struct catidx *targets = catidx_new(s->n_acc, acc_ptr_key, s);   /* PTR rdata -> index into accs */
+	size_t i;
 	int ret = 0;
 
 	if (targets == NULL)
 		return -1;
-	while (catmap_next(s->labels, &pos, NULL, NULL, &val)) {
-		struct acc *a = val;
+	v->cap = s->n_acc;
+	if (v->cap > 0 && (v->members = malloc(v->cap * sizeof *v->members)) == NULL) {
+		catidx_free(targets);
+		return -1;
+	}
+	for (i = 0; i < s->n_acc; i++) {
+		struct acc *a = &s->accs[i];
 		char lt[WIRE_LABEL_MAX * 4 + 1], zt[WIRE_NAME_TEXT_MAX], zone[ZONE_NAME_MAX], coo[ZONE_NAME_MAX];
-		struct acc *other;
+		uint32_t o;
 
-		catalog_label_text(a->label, a->label_len, lt, sizeof lt);
+		catalog_label_text(a->label + 1, a->label[0], lt, sizeof lt);
 		if (a->n_ptr == 0) {
 			note(v, "ignored properties of %s.zones: no member PTR there", lt);
 			continue;
 		}
 		if (a->n_ptr > 1) {
-			set_broken(v, "member label %s has %u PTR records (exactly one allowed)", lt, a->n_ptr);
+			set_broken(v, "member label %s has %u PTR records (exactly one allowed)", lt, (unsigned)a->n_ptr);
 			break;
 		}
 		if (a->n_coo > 1) {
-			set_broken(v, "coo of member %s has %u PTR records (exactly one allowed)", lt, a->n_coo);
+			set_broken(v, "coo of member %s has %u PTR records (exactly one allowed)", lt, (unsigned)a->n_coo);
 			break;
 		}
-		other = catmap_get(targets, a->ptr, a->ptr_len);
-		if (other != NULL) {
+		if (catidx_add(targets, (uint32_t)i, &o) != 0) {
 			char ot[WIRE_LABEL_MAX * 4 + 1];
+			const struct acc *other = &s->accs[o];
 
 			wire_name_to_text(a->ptr, a->ptr_len, zt, sizeof zt);
-			catalog_label_text(other->label, other->label_len, ot, sizeof ot);
+			catalog_label_text(other->label + 1, other->label[0], ot, sizeof ot);
 			set_broken(v, "member %s is named by two labels, %s and %s", zt, ot, lt);
-			break;
-		}
-		if (catmap_put(targets, a->ptr, a->ptr_len, a) < 0) {
-			ret = -1;
 			break;
 		}
 		if (a->n_coo == 1 && agent_zone_name(a->coo, a->coo_len, coo) != 0) {
@@ -665,7 +803,7 @@ check_members(struct scan *s, const struct catalog_policy *pol)
 			break;
 		}
 	}
-	catmap_free(targets);
+	catidx_free(targets);
 	return ret;
 }
 
@@ -683,10 +821,12 @@ catalog_interpret(const struct catalog_records *r, const char *catalog, const st
 		return -1;
 	memset(&s, 0, sizeof s);
 	v->arena = catarena_new();
-	v->by_label = catmap_new_borrowing();   /* keys: the members' strings in the view's arena */
-	v->by_zone = catmap_new_borrowing();
-	s.labels = catmap_new_borrowing();      /* keys: labels inside r, unchanged while it is read */
-	if (v->arena == NULL || v->by_label == NULL || v->by_zone == NULL || s.labels == NULL)
+	/* at most one member label per record: room for that many, sized once (untouched room costs no
+	 * memory); the keys are the labels inside r, unchanged while it is read */
+	s.max_acc = catalog_records_count(r);
+	s.accs = malloc((s.max_acc ? s.max_acc : 1) * sizeof *s.accs);
+	s.labels = catidx_new(s.max_acc, acc_label_key, &s);
+	if (v->arena == NULL || s.accs == NULL || s.labels == NULL)
 		goto fail;
 	s.v = v;
 	s.apex = apex;
@@ -712,16 +852,25 @@ catalog_interpret(const struct catalog_records *r, const char *catalog, const st
 		set_broken(v, "the version property is not \"2\" (the only schema version implemented)");
 	if (v->broken == NULL && check_members(&s, pol) != 0)
 		goto fail;
+	/* the scan's room goes before the member indexes are built */
+	catidx_free(s.labels);
+	s.labels = NULL;
+	free(s.accs);
+	s.accs = NULL;
+	if (v->broken == NULL && index_members(v) != 0)
+		goto fail;
 done:
 	if (v->broken != NULL) {
 		drop_members(v);
 		ret = 1;
 	}
-	catmap_free(s.labels);
+	catidx_free(s.labels);
+	free(s.accs);
 	*out = v;
 	return ret;
 fail:
-	catmap_free(s.labels);
+	catidx_free(s.labels);
+	free(s.accs);
 	catalog_view_free(v);
 	return -1;
 }
@@ -753,17 +902,17 @@ catalog_view_member(const struct catalog_view *v, size_t i)
 const struct catalog_member *
 catalog_view_by_label(const struct catalog_view *v, const char *label)
 {
-	uintptr_t i = (uintptr_t)catmap_get(v->by_label, label, strlen(label));
+	uint32_t i = v->by_label != NULL ? catidx_get(v->by_label, label, strlen(label)) : CATIDX_NONE;
 
-	return i > 0 && i <= v->n ? &v->members[i - 1] : NULL;
+	return i < v->n ? &v->members[i] : NULL;
 }
 
 const struct catalog_member *
 catalog_view_by_zone(const struct catalog_view *v, const char *zone)
 {
-	uintptr_t i = (uintptr_t)catmap_get(v->by_zone, zone, strlen(zone));
+	uint32_t i = v->by_zone != NULL ? catidx_get(v->by_zone, zone, strlen(zone)) : CATIDX_NONE;
 
-	return i > 0 && i <= v->n ? &v->members[i - 1] : NULL;
+	return i < v->n ? &v->members[i] : NULL;
 }
 
 size_t
@@ -795,8 +944,8 @@ catalog_view_free(struct catalog_view *v)
 {
 	if (v == NULL)
 		return;
-	catmap_free(v->by_label);
-	catmap_free(v->by_zone);
+	catidx_free(v->by_label);
+	catidx_free(v->by_zone);
 	free(v->members);
 	catarena_free(v->arena);
 	free(v);

@@ -29,6 +29,14 @@ struct catalog_rr {
 
 /* An empty set. Returns NULL on allocation failure. */
 struct catalog_records *catalog_records_new(void);
+/* A read-only set over n records held elsewhere, without copying them (the transfer's own view):
+ * at(src, i, rr) fills rr with record i. The records must be distinct (owner, type, class, rdata), owners
+ * and names in PTR/NS/CNAME rdata lower case, and stay unchanged and allocated while the set lives. Of
+ * several SOAs the last counts (as with catalog_records_add). NULL when a record is not so (an owner
+ * or rdata name that is not valid or not lower case: copy the records with catalog_records_add
+ * instead) or out of memory. add and remove on such a set fail (-1 / 1); clear empties it. */
+typedef void catalog_rr_at_fn(const void *src, size_t i, struct catalog_rr *rr);
+struct catalog_records *catalog_records_borrow(const void *src, size_t n, catalog_rr_at_fn *at);
 /* Add one RR. An SOA replaces the set's SOA, if any; an RR already present (same owner, type, class,
  * rdata) is kept once (its TTL updated). Returns 0, or -1 on allocation failure or when owner is not
  * a valid uncompressed wire name or a PTR/NS/CNAME rdata is not exactly one (the set is unchanged). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog-map.h"
 #include "catalog.h"
 #include "testutil.h"
 #include "wire.h"
@@ -376,6 +377,157 @@ START_TEST(label_text)
 }
 END_TEST
 
+/* Records copied out of a set, to be borrowed (as xfr's view is) by catalog_records_borrow. */
+struct held {
+	struct catalog_rr rr[64];
+	uint8_t mem[64][600];
+	size_t n;
+};
+
+static int
+hold_one(void *arg, const struct catalog_rr *rr)
+{
+	struct held *h = arg;
+
+	ck_assert_uint_lt(h->n, 64);
+	memcpy(h->mem[h->n], rr->owner, rr->owner_len);
+	memcpy(h->mem[h->n] + rr->owner_len, rr->rdata, rr->rdlen);
+	h->rr[h->n] = *rr;
+	h->rr[h->n].owner = h->mem[h->n];
+	h->rr[h->n].rdata = h->mem[h->n] + rr->owner_len;
+	h->n++;
+	return 0;
+}
+
+static void
+held_at(const void *src, size_t i, struct catalog_rr *rr)
+{
+	*rr = ((const struct held *)src)->rr[i];
+}
+
+/* A borrowed set reads as the copy it was made from: same count, SOA, interpretation. */
+START_TEST(borrowed_records)
+{
+	struct catalog_records *r = designate(42), *b, *d;
+	struct catalog_view *v, *w;
+	struct held *h = calloc(1, sizeof *h);
+	uint32_t serial = 0;
+	size_t i;
+	uint8_t o[WIRE_NAME_MAX];
+
+	ck_assert_ptr_nonnull(h);
+	add(r, "coo.0f3c1d8e-6a4b-4c1e-9d2a-1b2c3d4e5f60.zones.cat.example.", PTR, "other.example.");
+	add(r, "version.cat.example.", A, "192.0.2.1");
+	add(r, "lonely.zones.cat.example.", TXT, "x");
+	catalog_records_foreach(r, hold_one, h);
+	b = catalog_records_borrow(h, h->n, held_at);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(catalog_records_count(b), catalog_records_count(r));
+	ck_assert_int_eq(catalog_records_soa(b, &serial, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(serial, 42);
+	v = interpret(r, 0, NULL);
+	w = interpret(b, 0, NULL);
+	ck_assert_uint_eq(catalog_view_count(w), catalog_view_count(v));
+	ck_assert_uint_eq(catalog_view_ignored(w), catalog_view_ignored(v));
+	for (i = 0; i < catalog_view_count(v); i++) {
+		const struct catalog_member *m = catalog_view_member(v, i), *n = catalog_view_by_zone(w, m->zone);
+
+		ck_assert_ptr_nonnull(n);
+		ck_assert_str_eq(n->label, m->label);
+		ck_assert_ptr_eq(catalog_view_by_label(w, m->label), n);
+		if (m->coo != NULL)
+			ck_assert_str_eq(n->coo, m->coo);
+		else
+			ck_assert_ptr_null(n->coo);
+	}
+	catalog_view_free(v);
+	catalog_view_free(w);
+	/* read-only; a copy of it is an ordinary set */
+	ck_assert_int_eq(catalog_records_add(b, h->rr[1].owner, h->rr[1].owner_len, NS, WIRE_CLASS_IN, 0,
+	    h->rr[1].rdata, h->rr[1].rdlen), -1);
+	ck_assert_int_eq(catalog_records_remove(b, h->rr[1].owner, h->rr[1].owner_len, h->rr[1].type,
+	    h->rr[1].rrclass, h->rr[1].rdata, h->rr[1].rdlen), 1);
+	d = catalog_records_dup(b);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(catalog_records_count(d), catalog_records_count(r));
+	catalog_records_free(d);
+	catalog_records_clear(b);
+	ck_assert_uint_eq(catalog_records_count(b), 0);
+	catalog_records_free(b);
+	/* a second SOA: the last counts, as with catalog_records_add */
+	h->rr[h->n] = h->rr[0];
+	h->n++;
+	memcpy(h->mem[h->n - 1], h->mem[0], sizeof h->mem[0]);
+	h->rr[h->n - 1].owner = h->mem[h->n - 1];
+	h->rr[h->n - 1].rdata = h->mem[h->n - 1] + h->rr[0].owner_len;
+	h->mem[h->n - 1][h->rr[0].rdlen + h->rr[0].owner_len - 20 + 3] ^= 1;   /* the serial's last octet */
+	b = catalog_records_borrow(h, h->n, held_at);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(catalog_records_count(b), catalog_records_count(r));
+	ck_assert_int_eq(catalog_records_soa(b, &serial, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(serial, 43);
+	catalog_records_free(b);
+	/* not canonical (upper case owner or PTR target, a bad name): refused, the caller copies instead */
+	ck_assert_uint_gt(wire_name_from_text("X.zones.cat.example.", o), 0);
+	for (i = 0; i < h->n; i++)
+		if (h->rr[i].type == PTR)
+			break;
+	ck_assert_uint_lt(i, h->n);
+	h->mem[i][1] = 'A';
+	ck_assert_ptr_null(catalog_records_borrow(h, h->n, held_at));
+	h->mem[i][1] = 'a';
+	((uint8_t *)h->rr[i].rdata)[1] = 'Z';
+	ck_assert_ptr_null(catalog_records_borrow(h, h->n, held_at));
+	((uint8_t *)h->rr[i].rdata)[1] = 'z';
+	h->rr[i].rdlen--;
+	ck_assert_ptr_null(catalog_records_borrow(h, h->n, held_at));
+	h->rr[i].rdlen++;
+	b = catalog_records_borrow(h, h->n, held_at);
+	ck_assert_ptr_nonnull(b);
+	catalog_records_free(b);
+	catalog_records_free(r);
+	free(h);
+}
+END_TEST
+
+static const void *
+str_key(const void *ctx, uint32_t i, size_t *len)
+{
+	const char *k = ((const char (*)[16])ctx)[i];
+
+	*len = strlen(k);
+	return k;
+}
+
+/* The fixed-size index: found, absent, duplicate keys, full. */
+START_TEST(index_fixed)
+{
+	static char keys[3000][16];
+	struct catidx *x = catidx_new(2000, str_key, keys);
+	uint32_t i, other = 0;
+
+	ck_assert_ptr_nonnull(x);
+	for (i = 0; i < 3000; i++)
+		snprintf(keys[i], sizeof keys[i], "k%u", i % 2500);
+	for (i = 0; i < 2000; i++)
+		ck_assert_int_eq(catidx_add(x, i, NULL), 0);
+	ck_assert_int_eq(catidx_add(x, 2000, NULL), -1);   /* k2000: room for 2,000 items only */
+	ck_assert_int_eq(catidx_add(x, 2500, &other), 1);  /* k0 again */
+	ck_assert_uint_eq(other, 0);
+	for (i = 0; i < 2000; i++)
+		ck_assert_uint_eq(catidx_get(x, keys[i], strlen(keys[i])), i);
+	ck_assert_uint_eq(catidx_get(x, "k2000", 5), CATIDX_NONE);
+	ck_assert_uint_eq(catidx_get(x, "", 0), CATIDX_NONE);
+	ck_assert_uint_le(catidx_size(x), 8192 * 8 + 64);
+	catidx_free(x);
+	x = catidx_new(0, str_key, keys);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(catidx_get(x, "k1", 2), CATIDX_NONE);
+	ck_assert_int_eq(catidx_add(x, 0, NULL), -1);
+	catidx_free(x);
+}
+END_TEST
+
 /* 100,000 members (the benchmark's size; its time and memory are measured by bench/catalog-interpret). */
 START_TEST(many_members)
 {
@@ -421,6 +573,8 @@ main(void)
 	tcase_add_test(tc, record_set);
 	tcase_add_test(tc, label_text);
 	tcase_add_test(tc, many_members);
+	tcase_add_test(tc, borrowed_records);
+	tcase_add_test(tc, index_fixed);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
