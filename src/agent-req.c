@@ -23,7 +23,7 @@ struct agent_req {
 	struct zoneq *q;
 	size_t held;                   /* octets held by the requests waiting (struct and reply) */
 	struct log_limit drop_log, refused_log, failed_log, full_log, tsig_log;
-	struct tsig_key keys[TSIG_CONFIG_MAX];   /* tsig_keys: accepted on requests */
+	struct tsig_key keys[TSIG_CONFIG_MAX];   /* tsig_keys, then the catalogs' keys (agent_request_keys) */
 	size_t nkeys;
 	agent_catalog_fn *catalog;     /* a NOTIFY for a consumed catalog (daemon.c wires it), or NULL */
 	void *catalog_arg;
@@ -58,7 +58,7 @@ agent_req_new(const struct config *cfg, struct zoneq *q)
 	a->failed_log = (struct log_limit)LOG_LIMIT_INIT("failed requests", LOG_PER_SECOND);
 	a->full_log = (struct log_limit)LOG_LIMIT_INIT("requests answered at once (queue full)", LOG_PER_SECOND);
 	a->tsig_log = (struct log_limit)LOG_LIMIT_INIT("requests refused for their TSIG", LOG_PER_SECOND);
-	agent_tsig_keys(cfg, a->keys, &a->nkeys);
+	agent_request_keys(cfg, a->keys, &a->nkeys);
 	return a;
 }
 
@@ -184,8 +184,8 @@ agent_req_handle(struct agent_req *a, const uint8_t *msg, size_t len, const stru
 	parsed = wire_parse(msg, len, &m) == 0;
 	memset(&t, 0, sizeof t);
 	t.status = TSIG_UNSIGNED;
-	/* with keys, a signed request is checked before anything else (RFC 8945 §5.2); without, agent_classify
-	 * drops it as the original did */
+	/* with keys (tsig_keys or a catalog's tsig_key), a signed request is checked before anything else (RFC 8945
+	 * §5.2); without, agent_classify drops it as the original did */
 	if (parsed && m.has_tsig && a->nkeys > 0 && !(m.flags & WIRE_FLAG_QR) && m.nq > 0) {
 		if (tsig_verify_request(a->keys, a->nkeys, msg, len, (uint64_t)time(NULL), &t) != TSIG_OK) {
 			agent_tsig_refuse(a, &m, &t, len, peer, transport, reply, arg);
@@ -193,8 +193,14 @@ agent_req_handle(struct agent_req *a, const uint8_t *msg, size_t len, const stru
 		}
 		m.has_tsig = 0;   /* verified: from here on a request like any other */
 	}
-	agent_classify(a->cfg, parsed ? &m : NULL, peer, &v);
-	v.key = t.status == TSIG_OK ? t.key : NULL;
+	agent_classify_signed(a->cfg, parsed ? &m : NULL, peer, t.status == TSIG_OK ? t.key : NULL, &v);
+	if (v.key_refused) {   /* a catalog's key on anything but that catalog's NOTIFY: as an unknown key */
+		t.status = TSIG_BADKEY;
+		t.error = TSIG_E_BADKEY;
+		t.key = NULL;
+		agent_tsig_refuse(a, &m, &t, len, peer, transport, reply, arg);
+		return;
+	}
 	if (v.kind != AGENT_DROP && v.kind != AGENT_REFUSE && a->cfg->agent.require_tsig && t.status != TSIG_OK) {
 		v.kind = AGENT_REFUSE;
 		v.why = "unsigned, and require_tsig = true";
@@ -226,7 +232,14 @@ agent_req_handle(struct agent_req *a, const uint8_t *msg, size_t len, const stru
 	if (v.kind == AGENT_NOTIFY && a->catalog != NULL && a->catalog(a->catalog_arg, v.op.zone)) {
 		n = wire_build_reply(&m, WIRE_RCODE_NOERROR, 1, out, sizeof out);
 		agent_answer(a, &t, peer, transport, v.kind, v.op.zone, WIRE_RCODE_NOERROR, 1,
+		    v.catalog_key ? "catalog zone, signed with its key: a check is scheduled" :
 		    "catalog zone: a check is scheduled", 0, out, n, NULL, reply, arg);
+		return;
+	}
+	if (v.catalog_key) {   /* accepted for a catalog that is not consumed now: never a zone refresh */
+		n = wire_build_reply(&m, WIRE_RCODE_REFUSED, 0, out, sizeof out);
+		agent_answer(a, &t, peer, transport, AGENT_REFUSE, v.op.zone, WIRE_RCODE_REFUSED, 0,
+		    "NOTIFY for a catalog that is not being consumed", 0, out, n, NULL, reply, arg);
 		return;
 	}
 	n = wire_build_reply(&m, WIRE_RCODE_NOERROR, 0, out, sizeof out);

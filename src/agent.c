@@ -112,6 +112,74 @@ agent_classify(const struct config *cfg, const struct wire_msg *m, const struct 
 	}
 }
 
+/* Whether key is the key of [tsigkey:NAME] section name. */
+static int
+key_is(const struct config *cfg, const char *name, const struct tsig_key *key)
+{
+	const struct tsig_config *c = tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, name);
+
+	return c != NULL && c->key.name_len == key->name_len && memcmp(c->key.name, key->name, key->name_len) == 0 &&
+	    c->key.alg == key->alg && c->key.secret_len == key->secret_len &&
+	    memcmp(c->key.secret, key->secret, key->secret_len) == 0;
+}
+
+/* Whether key is named in tsig_keys. */
+static int
+key_in_agent(const struct config *cfg, const struct tsig_key *key)
+{
+	char buf[sizeof cfg->agent.tsig_keys], *save = NULL, *tok;
+
+	memcpy(buf, cfg->agent.tsig_keys, sizeof buf);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		if (key_is(cfg, tok, key))
+			return 1;
+	return 0;
+}
+
+void
+agent_classify_signed(const struct config *cfg, const struct wire_msg *m, const struct netaddr *peer,
+    const struct tsig_key *key, struct agent_verdict *v)
+{
+	char zone[ZONE_NAME_MAX];
+	const struct catalog_config *cat = NULL;
+	size_t i;
+	int in_agent;
+
+	if (key == NULL || m == NULL || (m->flags & WIRE_FLAG_QR) || m->nq == 0) {
+		agent_classify(cfg, m, peer, v);
+		v->key = key;
+		return;
+	}
+	in_agent = key_in_agent(cfg, key);
+	if (wire_opcode(m->flags) == WIRE_OPCODE_NOTIFY && agent_zone_name(m->q[0].name, m->q[0].name_len, zone) == 0)
+		for (i = 0; i < cfg->n_catalogs && cat == NULL; i++)
+			if (strcmp(cfg->catalogs[i].name, zone) == 0 && cfg->catalogs[i].tsig_key[0] != '\0' &&
+			    key_is(cfg, cfg->catalogs[i].tsig_key, key))
+				cat = &cfg->catalogs[i];
+	if (cat != NULL && (!in_agent || !config_allowed(cfg, peer))) {
+		/* RFC 9432 consumers take a NOTIFY for the catalog signed with its key from anywhere (issue 10) */
+		memset(v, 0, sizeof *v);
+		v->kind = AGENT_NOTIFY;
+		v->op.kind = ZONEOP_REFRESH;
+		memcpy(v->op.zone, zone, sizeof zone);
+		v->key = key;
+		v->catalog_key = 1;
+		v->why = "NOTIFY for a catalog, signed with the catalog's tsig_key: check the catalog (any source)";
+		return;
+	}
+	if (!in_agent) {
+		memset(v, 0, sizeof *v);
+		v->kind = AGENT_REFUSE;
+		v->key = key;
+		v->key_refused = 1;
+		v->why = "signed with a key that is not in tsig_keys (a catalog's tsig_key is accepted only on NOTIFYs "
+		    "for that catalog)";
+		return;
+	}
+	agent_classify(cfg, m, peer, v);
+	v->key = key;
+}
+
 void
 agent_result_reply(enum agent_kind kind, enum zoneop_result r, unsigned *rcode, int *aa)
 {
@@ -154,6 +222,28 @@ agent_tsig_keys(const struct config *cfg, struct tsig_key keys[TSIG_CONFIG_MAX],
 		const struct tsig_config *c = tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, tok);
 
 		if (c != NULL && c->key.name_len > 0)
+			keys[(*n)++] = c->key;
+	}
+	return *n;
+}
+
+size_t
+agent_request_keys(const struct config *cfg, struct tsig_key keys[TSIG_CONFIG_MAX], size_t *n)
+{
+	size_t i, j;
+
+	agent_tsig_keys(cfg, keys, n);
+	for (i = 0; i < cfg->n_catalogs && *n < TSIG_CONFIG_MAX; i++) {
+		const struct tsig_config *c;
+
+		if (cfg->catalogs[i].tsig_key[0] == '\0' ||
+		    (c = tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, cfg->catalogs[i].tsig_key)) == NULL ||
+		    c->key.name_len == 0)
+			continue;
+		for (j = 0; j < *n; j++)
+			if (keys[j].name_len == c->key.name_len && memcmp(keys[j].name, c->key.name, c->key.name_len) == 0)
+				break;
+		if (j == *n)
 			keys[(*n)++] = c->key;
 	}
 	return *n;

@@ -297,9 +297,9 @@ explain_outcomes(FILE *f, enum agent_kind kind)
 }
 
 /* Say what the agent does with a signed message: verified with which key, or the NOTAUTH it answers. Returns 0
- * when it goes on (verified), -1 when it stops there. */
+ * when it goes on (verified; the key into *verified), -1 when it stops there. */
 static int
-explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len)
+explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len, struct tsig_key *verified)
 {
 	struct tsig_key keys[TSIG_CONFIG_MAX];
 	struct tsig_req t;
@@ -308,7 +308,7 @@ explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len)
 	unsigned rcode;
 	int sign;
 
-	if (agent_tsig_keys(cfg, keys, &n) == 0) {
+	if (agent_request_keys(cfg, keys, &n) == 0) {
 		fprintf(f, ";; the message is TSIG-signed and no tsig_keys are configured: the agent sends no reply (as the\n"
 		    ";; original); with --config-file naming the key in tsig_keys it would verify it\n");
 		return -1;
@@ -317,6 +317,7 @@ explain_tsig(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len)
 	wire_name_to_text(t.key_name, t.key_name_len, key, sizeof key);
 	if (t.status == TSIG_OK) {
 		fprintf(f, ";; TSIG: signed with key %s, verified now; the reply is signed with it\n", key);
+		*verified = *t.key;
 		return 0;
 	}
 	agent_tsig_refusal(t.status, &rcode, &sign);
@@ -337,6 +338,7 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 	struct wire_msg m;
 	struct agent_verdict v;
 	char p[NETADDR_TEXT_MAX];
+	static struct tsig_key key;
 	int parsed, verified = 0;
 
 	if (cfg == NULL) {
@@ -347,12 +349,16 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 	fprintf(f, "\n;; EXPLAIN (nothing sent; as if from %s):\n", netaddr_ip_text(peer, p, sizeof p));
 	parsed = wire_parse(msg, len, &m) == 0;
 	if (parsed && m.has_tsig && !(m.flags & WIRE_FLAG_QR) && m.nq > 0) {
-		if (explain_tsig(f, cfg, msg, len) != 0)
+		if (explain_tsig(f, cfg, msg, len, &key) != 0)
 			return REPLAY_BAD_REPLY;
 		m.has_tsig = 0;   /* verified: the agent goes on as for an unsigned request */
 		verified = 1;
 	}
-	agent_classify(cfg, parsed ? &m : NULL, peer, &v);
+	agent_classify_signed(cfg, parsed ? &m : NULL, peer, verified ? &key : NULL, &v);
+	if (v.key_refused) {
+		fprintf(f, ";; the agent answers NOTAUTH with TSIG error BADKEY (unsigned) and starts nothing: %s\n", v.why);
+		return REPLAY_BAD_REPLY;
+	}
 	if (v.kind != AGENT_DROP && v.kind != AGENT_REFUSE && cfg->agent.require_tsig && !verified) {
 		v.kind = AGENT_REFUSE;
 		v.why = "unsigned, and require_tsig = true";
@@ -367,6 +373,17 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 		wire_name_to_text(m.q[0].name, m.q[0].name_len, zone, sizeof zone);
 		fprintf(f, ";; the agent answers REFUSED (no AA) for %s and starts nothing: %s\n", zone, v.why);
 		return REPLAY_BAD_REPLY;
+	}
+	if (v.kind == AGENT_NOTIFY) {
+		size_t c;
+
+		for (c = 0; c < cfg->n_catalogs; c++)
+			if (strcmp(cfg->catalogs[c].name, v.op.zone) == 0) {
+				fprintf(f, ";; NOTIFY for consumed catalog %s: %s\n;; the agent answers NOERROR AA at once and "
+				    "schedules a check of the catalog (no zone refresh)\n", v.op.zone, v.catalog_key ? v.why :
+				    "a source allowed by allow_notify");
+				return REPLAY_OK;
+			}
 	}
 	fprintf(f, ";; %s of zone %s: %s\n", agent_kind_name(v.kind), v.op.zone, v.why);
 	if (cfg->agent.backend_driver == CONFIG_BACKEND_FAKE) {

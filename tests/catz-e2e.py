@@ -76,7 +76,7 @@ class Proc:
 
 
 class Agent:
-    def __init__(self, d, catalog, masters, refresh=0, extra='', port=None, agent_extra=''):
+    def __init__(self, d, catalog, masters, refresh=0, extra='', port=None, agent_extra='', allow='127.0.0.1'):
         self.d, self.port = d, port or free_port()
         self.state = os.path.join(d, 'pssim')
         os.makedirs(os.path.join(d, 'state'), exist_ok=True)
@@ -84,10 +84,10 @@ class Agent:
         self.conf = os.path.join(d, 'agent.conf')
         with open(self.conf, 'w') as f:
             f.write('[DEFAULT]\nstate_dir = %s/state\n[service:agent]\nlisten = 127.0.0.1:%d\nmasters = 127.0.0.1\n'
-                    'allow_notify = 127.0.0.1\nbackend_driver = msdns\n%s[backend:agent:msdns]\npowershell = %s\n'
+                    'allow_notify = %s\nbackend_driver = msdns\n%s[backend:agent:msdns]\npowershell = %s\n'
                     'script = %s\noperation_timeout = 30\nmax_concurrent = 4\n[catalog:%s]\nmasters = %s\n'
                     'member_masters = 192.0.2.53\nrefresh = %d\n%s' % (
-                        d, self.port, agent_extra, PSSIM, SCRIPT, catalog, masters, refresh, extra))
+                        d, self.port, allow, agent_extra, PSSIM, SCRIPT, catalog, masters, refresh, extra))
         self.log = os.path.join(d, 'agent.log')
         self.proc = None
 
@@ -325,6 +325,61 @@ def knot_wrong_key(d):
     k.stop()
 
 
+OTHER = 'b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI='
+
+
+def dig(port, *args):
+    dg = shutil.which('dig') or '/usr/bin/dig'
+    return subprocess.run(['timeout', '20', dg, '@127.0.0.1', '-p', str(port), '+time=3', '+tries=1'] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode(errors='replace')
+
+
+def expect(out, *needles):
+    for n in needles:
+        if n.startswith('!'):
+            assert n[1:] not in out, 'unexpected %r in:\n%s' % (n[1:], out)
+        else:
+            assert n in out, 'no %r in:\n%s' % (n, out)
+
+
+def knot_notify_catalog_key(d):
+    """allow_notify excludes loopback and tsig_keys lacks the catalog's key: Knot's NOTIFY signed with the catalog's
+    key is still accepted (issue 10), and that key authorizes nothing else; wrong signatures are NOTAUTH."""
+    ap = free_port()
+    k = Knot(d, ap)
+    a = Agent(d, 'cat.example.', '127.0.0.1:%d' % k.port, refresh=3600, port=ap, allow='192.0.2.0/24',
+              extra=KEYCONF % SECRET + '[tsigkey:otherkey.]\nsecret = %s\n' % OTHER,
+              agent_extra='tsig_keys = otherkey.\n')
+    a.start()
+    a.has(['a.example'], 20, ' at start')
+    t = time.time()
+    k.add('b.example')     # Knot's NOTIFY over TCP, signed with catkey., from 127.0.0.1 (not in allow_notify)
+    a.has(['a.example', 'b.example'], 10, ' after conf-set (refresh is 3600 s: only the NOTIFY can do it)')
+    print('     created %.2f s after knotc conf-commit' % (time.time() - t))
+    wait_for(lambda: 'catalog zone, signed with its key' in a.text(), 5, 'the NOTIFY to be logged')
+    cat = 'hmac-sha256:catkey.:' + SECRET
+    # dig verifies our signed reply (it warns when it does not)
+    expect(dig(ap, '-y', cat, '+opcode=notify', 'cat.example', 'SOA'), 'status: NOERROR', 'flags: qr aa',
+           '!Couldn', '!WARNING -- Some TSIG', '!tsig verify failure')
+    # the catalog's key authorizes no CREATE, DELETE or member NOTIFY: NOTAUTH + BADKEY, nothing starts
+    for args in (['+opcode=14', 'x.example', '-t', 'TYPE65282', '-c', 'CLASS65280'],
+                 ['+tcp', '+opcode=14', 'b.example', '-t', 'TYPE65283', '-c', 'CLASS65280'],
+                 ['+opcode=notify', 'b.example', 'SOA']):
+        expect(dig(ap, '-y', cat, *args), 'status: NOTAUTH', 'BADKEY')
+    # a wrong secret under the catalog key's name: NOTAUTH + BADSIG
+    expect(dig(ap, '-y', 'hmac-sha256:catkey.:' + OTHER, '+opcode=notify', 'cat.example', 'SOA'),
+           'status: NOTAUTH', 'BADSIG')
+    # another configured key (in tsig_keys) from outside allow_notify: REFUSED, as for any NOTIFY from there
+    expect(dig(ap, '-y', 'hmac-sha256:otherkey.:' + OTHER, '+opcode=notify', 'cat.example', 'SOA'),
+           'status: REFUSED')
+    expect(dig(ap, '+opcode=notify', 'cat.example', 'SOA'), 'status: REFUSED')   # unsigned from outside
+    time.sleep(1)
+    assert set(a.zones()) == {'a.example', 'b.example'}, a.zones()
+    assert 'DELETE b.example' not in a.text() and 'CREATE x.example' not in a.text(), a.text()
+    a.stop()
+    k.stop()
+
+
 # ---- BIND 9.18 ----
 class Bind:
     def __init__(self, d, agent_port):
@@ -383,6 +438,7 @@ def main():
     check('designate: key configured, unsigned transfer rejected', designate_tsig_required)
     check('knot: conf-set/unset with NOTIFY over TCP and IXFR, broken then fixed', knot_flow)
     check('knot: wrongly signed transfer rejected', knot_wrong_key)
+    check('knot: NOTIFY signed with the catalog key from outside allow_notify', knot_notify_catalog_key)
     check('bind: nsupdate with NOTIFY over UDP', bind_flow)
     print('%d failed' % len(FAILS))
     return 1 if FAILS else 0

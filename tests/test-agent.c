@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "tsig.h"
 #include "testbackend.h"
 #include "testutil.h"
 #include "vectors.h"
@@ -356,6 +357,252 @@ START_TEST(delete_unmanaged_flag)
 }
 END_TEST
 
+/* ---- A NOTIFY for a catalog signed with the catalog's own tsig_key (issue 10). ---- */
+#define SECRET_AGENT "YWdlbnQta2V5LWFnZW50LWtleS1hZ2VudC1rZXktMzI="
+#define SECRET_CAT "Y2F0YWxvZy1rZXktY2F0YWxvZy1rZXktY2F0YWxvZzE="
+#define SECRET_OTHER "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI="
+
+static const char cat_conf[] =
+    "[service:agent]\nmasters = 192.0.2.1\nbackend_driver = fake\nallow_notify = 10.0.0.0/8\ntsig_keys = agentkey.\n"
+    "[tsigkey:agentkey.]\nsecret = " SECRET_AGENT "\n"
+    "[tsigkey:catkey.]\nsecret = " SECRET_CAT "\n"
+    "[tsigkey:otherkey.]\nalgorithm = hmac-sha512\nsecret = " SECRET_OTHER "\n"
+    "[catalog:cat.example.]\nmasters = 192.0.2.10\ntsig_key = CatKey\n"
+    "[catalog:other.example.]\nmasters = 192.0.2.10\ntsig_key = otherkey.\n"
+    "[catalog:both.example.]\nmasters = 192.0.2.10\ntsig_key = agentkey.\n"
+    "[catalog:plain.example.]\nmasters = 192.0.2.10\n";
+
+static int cat_claims = 1;       /* what the catalog hook answers */
+static char cat_seen[ZONE_NAME_MAX];
+static int cat_calls;
+
+static int
+cat_hook(void *arg, const char *zone)
+{
+	(void)arg;
+	cat_calls++;
+	snprintf(cat_seen, sizeof cat_seen, "%s", zone);
+	return cat_claims && (strcmp(zone, "cat.example") == 0 || strcmp(zone, "other.example") == 0 ||
+	    strcmp(zone, "both.example") == 0 || strcmp(zone, "plain.example") == 0);
+}
+
+/* cfg from text, and a fresh agent over it with the catalog hook. */
+static void
+cat_agent(const char *text)
+{
+	FILE *err = tmpfile();
+
+	ck_assert_int_eq(config_load_string(&cfg, text, "t.conf", err), 0);
+	fclose(err);
+	agent_req_free(agent);
+	agent = agent_req_new(&cfg, q);
+	agent_req_set_catalog(agent, cat_hook, NULL);
+	cat_claims = 1;
+	cat_calls = 0;
+	cat_seen[0] = '\0';
+}
+
+static void
+cat_key(struct tsig_key *k, const char *name, const char *alg, const char *secret)
+{
+	char err[128];
+
+	ck_assert_int_eq(tsig_key_init(k, name, alg, secret, err, sizeof err), 0);
+}
+
+/* Ask zone's message (flags, qtype, qclass) signed with k (NULL: unsigned) from src; returns the rcode, sets
+ * *tsig_error (-1: the reply has no TSIG) and *verified (the reply's TSIG verifies with k). */
+static unsigned
+cat_ask(const char *zone, uint16_t flags, uint16_t qtype, uint16_t qclass, const struct tsig_key *k, const char *src,
+    int *tsig_error, int *verified, int *aa)
+{
+	uint8_t req[WIRE_OUR_PAYLOAD];
+	size_t rl = query(zone, flags, qtype, qclass, 0, req);
+	struct tsig_ctx *c = NULL;
+	struct wire_msg m;
+	struct got g;
+
+	if (k != NULL) {
+		c = tsig_ctx_new(k);
+		rl = tsig_sign_request(c, req, rl, sizeof req, (uint64_t)time(NULL));
+		ck_assert_uint_gt(rl, 0);
+	}
+	ask(req, rl, src, &g);
+	ck_assert_uint_gt(g.len, 12);
+	ck_assert_int_eq(wire_parse(g.buf, g.len, &m), 0);
+	*tsig_error = -1;
+	*verified = 0;
+	if (m.has_tsig) {
+		struct wire_tsig t;
+
+		ck_assert_int_eq(wire_get_tsig(g.buf, g.len, &t), 1);
+		*tsig_error = t.error;
+		*verified = c != NULL && tsig_verify_next(c, g.buf, g.len, (uint64_t)time(NULL)) == TSIG_OK &&
+		    tsig_verify_end(c) == TSIG_OK;
+	}
+	tsig_ctx_free(c);
+	*aa = !!(g.buf[2] & 0x04);
+	return g.buf[3] & 0x0f;
+}
+
+START_TEST(catalog_key_notify)
+{
+	struct tsig_key kagent, kcat, kother, kwrong;
+	int terr, ver, aa;
+	unsigned rc;
+
+	cat_agent(cat_conf);
+	cat_key(&kagent, "agentkey.", "hmac-sha256", SECRET_AGENT);
+	cat_key(&kcat, "catkey.", "hmac-sha256", SECRET_CAT);
+	cat_key(&kother, "otherkey.", "hmac-sha512", SECRET_OTHER);
+	cat_key(&kwrong, "catkey.", "hmac-sha256", SECRET_OTHER);
+	tb.result = ZONEOP_DONE;
+
+	/* the catalog's own key from outside allow_notify: NOERROR AA, signed reply, a check, no refresh */
+	rc = cat_ask("Cat.Example.", FLAGS_NOTIFY, 6, 1, &kcat, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(aa, 1);
+	ck_assert_int_eq(terr, 0);
+	ck_assert_int_eq(ver, 1);
+	ck_assert_int_eq(cat_calls, 1);
+	ck_assert_str_eq(cat_seen, "cat.example");
+	ck_assert_uint_eq(tb.n, 0);
+	/* ... and from inside it, and over a key that is also in tsig_keys from outside */
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kcat, "10.1.2.3", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(ver, 1);
+	rc = cat_ask("both.example", FLAGS_NOTIFY, 6, 1, &kagent, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(aa, 1);
+	ck_assert_int_eq(ver, 1);
+	ck_assert_int_eq(cat_calls, 3);
+	ck_assert_uint_eq(tb.n, 0);
+
+	/* another catalog's key from outside: refused as before this change (a key not in tsig_keys: BADKEY) */
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kother, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	/* a key of tsig_keys that is not this catalog's, from outside: REFUSED for allow_notify, as before */
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kagent, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_REFUSED);
+	/* unsigned from outside: REFUSED; a catalog without a key: only allow_notify */
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, NULL, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_REFUSED);
+	rc = cat_ask("plain.example", FLAGS_NOTIFY, 6, 1, &kcat, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	/* a wrong secret under the catalog key's name: NOTAUTH + BADSIG, unsigned (RFC 8945 §5.2) */
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kwrong, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADSIG);
+	ck_assert_int_eq(ver, 0);
+	ck_assert_int_eq(cat_calls, 3);
+	ck_assert_uint_eq(tb.n, 0);
+
+	/* the catalog key authorizes nothing else, even from inside allow_notify: CREATE, DELETE, member NOTIFY */
+	rc = cat_ask("member.example.com", FLAGS_CC, 65282, 65280, &kcat, "10.1.2.3", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	rc = cat_ask("member.example.com", FLAGS_CC, 65283, 65280, &kcat, "10.1.2.3", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	rc = cat_ask("member.example.com", FLAGS_NOTIFY, 6, 1, &kcat, "10.1.2.3", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOTAUTH);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	ck_assert_uint_eq(tb.n, 0);
+	/* while tsig_keys' key does, from inside */
+	rc = cat_ask("member.example.com", FLAGS_CC, 65282, 65280, &kagent, "10.1.2.3", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(ver, 1);
+	ck_assert_uint_eq(tb.n, 1);
+	ck_assert_int_eq(tb_last()->kind, ZONEOP_CREATE);
+
+	/* a catalog NOTIFY accepted only for its key, while that catalog is not consumed: REFUSED, never a refresh */
+	cat_claims = 0;
+	rc = cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kcat, "192.0.2.99", &terr, &ver, &aa);
+	ck_assert_uint_eq(rc, WIRE_RCODE_REFUSED);
+	ck_assert_uint_eq(tb.n, 1);
+}
+END_TEST
+
+/* The decision alone (pure): which requests a catalog key accepts; the keys verified. */
+START_TEST(catalog_key_classify)
+{
+	struct tsig_key keys[TSIG_CONFIG_MAX];
+	struct agent_verdict v;
+	struct netaddr out, in;
+	struct wire_msg m;
+	uint8_t req[600];
+	size_t n;
+
+	cat_agent(cat_conf);
+	ck_assert_uint_eq(agent_request_keys(&cfg, keys, &n), 3);   /* agentkey, then catkey, otherkey once each */
+	ck_assert_mem_eq(keys[0].name, "\010agentkey", 9);
+	ck_assert_mem_eq(keys[1].name, "\006catkey", 7);
+	ck_assert_mem_eq(keys[2].name, "\010otherkey", 9);
+	netaddr_parse_ip("192.0.2.99", &out);
+	netaddr_parse_ip("10.0.0.1", &in);
+	ck_assert_int_eq(wire_parse(req, query("cat.example", FLAGS_NOTIFY, 6, 1, 0, req), &m), 0);
+	agent_classify_signed(&cfg, &m, &out, &keys[1], &v);
+	ck_assert_int_eq(v.kind, AGENT_NOTIFY);
+	ck_assert_int_eq(v.catalog_key, 1);
+	ck_assert_str_eq(v.op.zone, "cat.example");
+	agent_classify_signed(&cfg, &m, &out, &keys[2], &v);
+	ck_assert_int_eq(v.kind, AGENT_REFUSE);
+	ck_assert_int_eq(v.key_refused, 1);
+	agent_classify_signed(&cfg, &m, &out, &keys[0], &v);
+	ck_assert_int_eq(v.kind, AGENT_REFUSE);
+	ck_assert_int_eq(v.key_refused, 0);
+	agent_classify_signed(&cfg, &m, &in, &keys[0], &v);
+	ck_assert_int_eq(v.kind, AGENT_NOTIFY);
+	ck_assert_int_eq(v.catalog_key, 0);
+	agent_classify_signed(&cfg, &m, &out, NULL, &v);
+	ck_assert_int_eq(v.kind, AGENT_REFUSE);
+	ck_assert_int_eq(wire_parse(req, query("both.example", FLAGS_NOTIFY, 6, 1, 0, req), &m), 0);
+	agent_classify_signed(&cfg, &m, &in, &keys[0], &v);   /* in tsig_keys and allowed: an ordinary NOTIFY */
+	ck_assert_int_eq(v.kind, AGENT_NOTIFY);
+	ck_assert_int_eq(v.catalog_key, 0);
+	agent_classify_signed(&cfg, &m, &out, &keys[0], &v);
+	ck_assert_int_eq(v.catalog_key, 1);
+	ck_assert_int_eq(wire_parse(req, query("cat.example", FLAGS_CC, 65282, 65280, 0, req), &m), 0);
+	agent_classify_signed(&cfg, &m, &in, &keys[1], &v);
+	ck_assert_int_eq(v.kind, AGENT_REFUSE);
+	ck_assert_int_eq(v.key_refused, 1);
+
+	/* only a catalog key configured (no tsig_keys): it is verified; unsigned requests are as before */
+	cat_agent("[service:agent]\nmasters = 192.0.2.1\nbackend_driver = fake\nallow_notify = 10.0.0.0/8\n"
+	    "[tsigkey:catkey.]\nsecret = " SECRET_CAT "\n[catalog:cat.example.]\nmasters = 192.0.2.10\ntsig_key = catkey\n");
+	ck_assert_uint_eq(agent_request_keys(&cfg, keys, &n), 1);
+	ck_assert_uint_eq(cfg.agent.tsig_keys[0], '\0');
+	ck_assert_int_eq(wire_parse(req, query("cat.example", FLAGS_NOTIFY, 6, 1, 0, req), &m), 0);
+	agent_classify_signed(&cfg, &m, &out, &keys[0], &v);
+	ck_assert_int_eq(v.kind, AGENT_NOTIFY);
+	ck_assert_int_eq(v.catalog_key, 1);
+}
+END_TEST
+
+/* Only a catalog key configured, through the agent: its NOTIFY accepted from anywhere, anything else it signs
+ * BADKEY, unsigned requests as before. */
+START_TEST(catalog_key_only)
+{
+	struct tsig_key kcat;
+	int terr, ver, aa;
+
+	cat_agent("[service:agent]\nmasters = 192.0.2.1\nbackend_driver = fake\nallow_notify = 10.0.0.0/8\n"
+	    "[tsigkey:catkey.]\nsecret = " SECRET_CAT "\n[catalog:cat.example.]\nmasters = 192.0.2.10\ntsig_key = catkey\n");
+	cat_key(&kcat, "catkey.", "hmac-sha256", SECRET_CAT);
+	tb.result = ZONEOP_DONE;
+	ck_assert_uint_eq(cat_ask("cat.example", FLAGS_NOTIFY, 6, 1, &kcat, "192.0.2.99", &terr, &ver, &aa), 0);
+	ck_assert_int_eq(ver, 1);
+	ck_assert_int_eq(cat_calls, 1);
+	ck_assert_uint_eq(cat_ask("x.example", FLAGS_CC, 65282, 65280, &kcat, "10.0.0.1", &terr, &ver, &aa), 9);
+	ck_assert_int_eq(terr, TSIG_E_BADKEY);
+	ck_assert_uint_eq(cat_ask("x.example", FLAGS_CC, 65282, 65280, NULL, "10.0.0.1", &terr, &ver, &aa), 0);
+	ck_assert_int_eq(terr, -1);
+	ck_assert_uint_eq(tb.n, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -374,6 +621,9 @@ main(void)
 	tcase_add_test(tc, drop_logging_is_bounded);
 	tcase_add_test(tc, queue_full_servfail);
 	tcase_add_test(tc, delete_unmanaged_flag);
+	tcase_add_test(tc, catalog_key_notify);
+	tcase_add_test(tc, catalog_key_classify);
+	tcase_add_test(tc, catalog_key_only);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
