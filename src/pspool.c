@@ -194,6 +194,7 @@ job_exit(struct worker *w, struct job *j, int code)
 	const char *why;
 	enum zoneop_result r = msdns_exit_result(code, &why);
 
+	log_debug("%s: request %lu: %s %s: exit %d", w->tag, j->seq, zoneop_kind_name(j->op.kind), job_zone(j), code);
 	if (why)
 		log_warnx("%s %s: %s (exit %d)", zoneop_kind_name(j->op.kind), job_zone(j), why, code);
 	w->job = NULL;
