@@ -27,6 +27,13 @@ ANSI = re.compile(r'\x1b\[[0-9;]*m')
 
 T0 = time.monotonic()
 
+# MSDNS_DESIGNATE_PWSH=1 (the *-pwsh suites): real PowerShell 7 (MSDNS_PWSH) runs scripts/msdns-zone.ps1
+# against the DnsServer stand-in module (tests/DnsServer, found through PSModulePath), carried by
+# MSDNS_DESIGNATE_WORKERS persistent workers (default 4); otherwise the simulator (tests/pssim.c).
+PWSH = os.environ.get('MSDNS_DESIGNATE_PWSH') == '1'
+WORKERS = int(os.environ.get('MSDNS_DESIGNATE_WORKERS', '4')) if PWSH else 0
+BACKEND = ('real PowerShell + DnsServer stand-in, %d persistent workers' % WORKERS) if PWSH else 'the simulator (pssim)'
+
 
 def say(msg):
     """One progress line on stderr, with the seconds since the test started."""
@@ -44,6 +51,12 @@ def require(gen):
     for var in ('MSDNS_AGENT', 'MSDNS_PSSIM', 'MSDNS_SCRIPT'):
         if not os.environ.get(var):
             skip('%s is not set (run through meson test)' % var)
+    if PWSH:
+        pwsh = os.environ.get('MSDNS_PWSH')
+        if not pwsh or not os.access(pwsh, os.X_OK):
+            skip('real PowerShell (pwsh) is not installed', 'run: bash scripts/setup.sh pwsh')
+        if not os.path.isfile(os.path.join(TOP, 'tests', 'DnsServer', 'DnsServer.psd1')):
+            skip('the DnsServer stand-in module (tests/DnsServer) is missing', 'tests/DnsServer')
     if os.geteuid() != 0 and gen == '2025.1':
         skip('the 2025.1 suite needs root (chroot, unshare)')
     if gen == '2022.2':
@@ -387,12 +400,22 @@ class Api:
 
 
 class Agent:
-    """msdns-agent with the msdns backend; the PowerShell simulator plays Microsoft DNS in <work>/Microsoft DNS."""
+    """msdns-agent with the msdns backend; Microsoft DNS is <work>/Microsoft DNS, played by the PowerShell
+    simulator or (PWSH) by real PowerShell running the real script against the DnsServer stand-in, whose
+    state has the simulator's layout. With PWSH the zone files are where the DNS Server keeps them,
+    %SystemRoot%\\System32\\dns (SystemRoot = <state>/windows), and the script removes them there."""
 
     def __init__(self, work, port, masters, extra='', catalog=None):
         self.work = work
         self.port = port
         self.state = os.path.join(work, 'Microsoft DNS')
+        if PWSH:
+            self.system_root = os.path.join(self.state, 'windows')
+            self.files = os.path.join(self.system_root, 'System32', 'dns')
+        else:
+            self.system_root = None
+            self.files = os.path.join(self.state, 'files')
+        os.makedirs(self.files, exist_ok=True)
         self.conf = os.path.join(work, 'msdns-agent.conf')
         self.log = os.path.join(work, 'msdns-agent.log')
         self.state_dir = os.path.join(work, 'agent-state')
@@ -409,24 +432,37 @@ masters = {masters}
 allow_notify = 127.0.0.1
 backend_driver = msdns
 [backend:agent:msdns]
-powershell = {os.environ['MSDNS_PSSIM']}
+powershell = {os.environ['MSDNS_PWSH'] if PWSH else os.environ['MSDNS_PSSIM']}
 script = {os.environ['MSDNS_SCRIPT']}
 execution_policy = Bypass
 operation_timeout = 30
 max_queued = 5000
+workers = {WORKERS}
 {extra}""")
         self.proc = None
         self.starts = 0
 
     def start(self):
         env = dict(os.environ, PSSIM_STATE=self.state, PSSIM_DELAY_MS=os.environ.get('PSSIM_DELAY_MS', '100'))
+        if PWSH:
+            env.update(PSModulePath=os.path.join(TOP, 'tests'), SystemRoot=self.system_root,
+                       POWERSHELL_TELEMETRY_OPTOUT='1', POWERSHELL_UPDATECHECK='Off', DOTNET_CLI_TELEMETRY_OPTOUT='1')
         mark = len(self.text()) if os.path.exists(self.log) else 0
+        t = time.monotonic()
         self.proc = Proc([os.environ['MSDNS_AGENT'], '--config-file', self.conf, '--foreground'], self.log, env=env)
         wait_for(lambda: 'listening on' in self.text()[mark:] or not self.proc.alive(), 20, 'the agent to listen')
         if not self.proc.alive():
             raise AssertionError('msdns-agent did not start:\n' + self.proc.tail())
         self.starts += 1
-        say('msdns-agent up (pid %d, 127.0.0.1:%d)' % (self.proc.pid, self.port))
+        say('msdns-agent up (pid %d, 127.0.0.1:%d; Microsoft DNS: %s)' % (self.proc.pid, self.port, BACKEND))
+        if PWSH:
+            # Operations wait in the queue until a worker is ready; waiting here keeps PowerShell's start-up
+            # (seconds each, more under load) out of what Designate sees and out of the figures.
+            ready = lambda: len(re.findall(r'worker \d+ \(pid \d+\): ready$', self.text()[mark:], re.M))  # noqa: E731
+            wait_for(lambda: ready() >= WORKERS or not self.proc.alive(), 240, '%d PowerShell workers to be ready' % WORKERS)
+            if not self.proc.alive():
+                raise AssertionError('msdns-agent died while its workers started:\n' + self.proc.tail())
+            say('%d PowerShell workers ready %.1f s after the agent started' % (WORKERS, time.monotonic() - t))
 
     def stop(self):
         if self.proc:
@@ -458,8 +494,44 @@ max_queued = 5000
                 pass
         return out
 
+    def zone_file(self, name):
+        """Where the zone file of zone name is (it exists from its creation on)."""
+        return os.path.join(self.files, name + '.dns')
+
+    def operations(self, since=0):
+        """PWSH: the operations the workers finished, in order, from the agent's log (from offset since):
+        (operation, zone, exit code, [facts]). The debug lines "worker N (pid P): request S: Op zone" and
+        "...: request S: Op zone: exit C" bracket one operation; a worker carries one at a time, so the
+        fact lines "worker N (pid P): key=value" between them are that operation's."""
+        cur, out = {}, []
+        for line in self.text()[since:].splitlines():
+            m = re.search(r' (worker \d+ \(pid \d+\)): (.*)$', line)
+            if not m:
+                continue
+            tag, rest = m.groups()
+            e = re.match(r'request \d+: (\w+) (\S+): exit (-?\d+)$', rest)
+            if e:
+                facts = cur.pop(tag, (None, []))[1]
+                out.append((e.group(1), e.group(2), int(e.group(3)), facts))
+                continue
+            r = re.match(r'request \d+: (\w+) (\S+)$', rest)
+            if r:
+                cur[tag] = (r.groups(), [])
+            elif tag in cur and re.match(r'\w+=', rest):
+                cur[tag][1].append(rest)
+        return out
+
+    def saw_fact(self, op, zone, fact, since=0):
+        """Whether an operation op on zone reported this fact (e.g. result=exists) in the log after since."""
+        if PWSH:
+            return any(o[:2] == (op, zone) and fact in o[3] for o in self.operations(since))
+        return '%s %s: %s' % (op, zone, fact) in self.text()[since:]
+
     def calls(self):
-        """Finished simulator runs, in order: (operation, zone, exit code)."""
+        """Finished operations, in order: (operation, zone, exit code). The simulator's own record
+        (calls.log), or with PWSH the agent's record of its workers' answers (the stand-in logs cmdlets)."""
+        if PWSH:
+            return [o[:3] for o in self.operations()]
         try:
             with open(os.path.join(self.state, 'calls.log')) as f:
                 lines = f.read().splitlines()

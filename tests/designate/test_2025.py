@@ -77,6 +77,8 @@ def main():
         api.delete_zone(zones['b.example']['id'])
         wait_for(lambda: 'b.example' not in agent.zones(), 60, 'b.example to leave Microsoft DNS')
         say('b.example gone from Microsoft DNS %.1f s after the API request' % (time.monotonic() - t))
+        # the zone leaves Microsoft DNS before the operation's end is recorded: wait for the record
+        wait_for(lambda: ('Delete', 'b.example', 0) in agent.calls(), 30, 'the end of the Delete of b.example')
         check(('Delete', 'b.example', 0) in agent.calls(), 'a Delete run exited 0')
         check(present(['a.example', 'c.example', 'first.example']), 'the other members stay')
 
@@ -84,7 +86,7 @@ def main():
         # restart both changes are applied, nothing else changes, and ownership survived (a member
         # deleted afterwards is still deleted).
         kept = ['a.example', 'first.example']
-        mtime = {n: os.stat(os.path.join(agent.state, 'files', n + '.dns')).st_mtime_ns for n in kept}
+        mtime = {n: os.stat(agent.zone_file(n)).st_mtime_ns for n in kept}
         deletes0 = agent.count('Delete')
         agent.stop()
         zones['d.example'] = api.create_zone('d.example.')
@@ -94,7 +96,9 @@ def main():
         agent.start()
         wait_for(lambda: 'd.example' in agent.zones() and 'c.example' not in agent.zones(), 90,
                  'the changes made while the agent was down')
-        check(present(kept) and all(os.stat(os.path.join(agent.state, 'files', n + '.dns')).st_mtime_ns == mtime[n]
+        wait_for(lambda: agent.count('Delete') > deletes0 and ('Create', 'd.example', 0) in agent.calls(), 30,
+                 'the end of the Delete of c.example and the Create of d.example')
+        check(present(kept) and all(os.stat(agent.zone_file(n)).st_mtime_ns == mtime[n]
                                     for n in kept),
               'the members from before the restart are still there, not recreated')
         check(agent.count('Delete') - deletes0 == 1, 'the restart deleted exactly the one removed member')

@@ -58,7 +58,7 @@ def main():
         wait_for(lambda: all(('Create', n, 0) in after_calls() for n in NAMES), 60, "the catalog's Create of each zone")
         say('adopted %.1f s after the creates in 2025.1' % (time.monotonic() - t))
         check(not any(c[0] == 'Delete' for c in agent.calls()), 'no zone was deleted at any point')
-        check(all('Create %s: result=exists' % n in agent.text()[mark:] for n in NAMES),
+        check(all(agent.saw_fact('Create', n, 'result=exists', since=mark) for n in NAMES),
               "the catalog's Create found each zone already there as ours (result=exists)")
         now = agent.zones()
         for n in NAMES:
@@ -79,7 +79,7 @@ def main():
 
 def zone_file_mtime(agent, name):
     """The simulator's zone file (written when a zone is created): unchanged = not recreated."""
-    return os.stat(os.path.join(agent.state, 'files', name + '.dns')).st_mtime_ns
+    return os.stat(agent.zone_file(name)).st_mtime_ns
 
 
 def present(agent, names):
