@@ -36,12 +36,14 @@ struct catalog_sync {
 	struct catalog_state *st;
 	struct catmap *clash;        /* zone -> strdup'ed label: Create answered "not ours" */
 	struct catmap *coo;          /* zone -> strdup'ed new catalog (coo of the version in force) */
+	struct catmap *busy;         /* zone -> number of its operations submitted and not ended */
 	struct work *work;
 	size_t n_work, cap_work, next_work, intent_upto;
 	size_t plan_total, plan_done, progress_step;
 	size_t inflight, since_save;
 	unsigned long created, deleted, failed, applied, held;
 	int dirty, unsaved, freed, listing;
+	int replan;                  /* a plan skipped busy zones: plan again once nothing is in flight */
 };
 
 /* One operation in flight. */
@@ -226,7 +228,39 @@ take_over(struct catalog_sync *s, struct catalog_sync *o, const char *zone, cons
 	return same;
 }
 
-/* Rebuild the work list from the state. present: the zones Microsoft DNS has (a List), or NULL. */
+/* Whether zone has an operation in flight (its end looks at the zone again: see op_done). */
+static int
+busy(struct catalog_sync *s, const char *zone)
+{
+	if (catmap_get(s->busy, zone, strlen(zone)) == NULL)
+		return 0;
+	s->replan = 1;
+	return 1;
+}
+
+static int
+busy_add(struct catalog_sync *s, const char *zone)
+{
+	uintptr_t n = (uintptr_t)catmap_get(s->busy, zone, strlen(zone));
+
+	return catmap_put(s->busy, zone, strlen(zone), (void *)(n + 1)) < 0 ? -1 : 0;
+}
+
+static void
+busy_end(struct catalog_sync *s, const char *zone)
+{
+	uintptr_t n = (uintptr_t)catmap_get(s->busy, zone, strlen(zone));
+
+	if (n > 1)
+		catmap_put(s->busy, zone, strlen(zone), (void *)(n - 1));
+	else
+		catmap_del(s->busy, zone, strlen(zone));
+}
+
+/* Rebuild the work list from the state. present: the zones Microsoft DNS has (a List), or NULL. Zones with
+ * an operation in flight are left out (planning them again would repeat that operation: after a new
+ * version arrives while a batch runs, every queued Create would run twice); their operation's end deals
+ * with them, and the plan is made again once nothing is in flight. */
 static void
 plan(struct catalog_sync *s, struct catmap *present)
 {
@@ -238,8 +272,11 @@ plan(struct catalog_sync *s, struct catmap *present)
 	int oom = 0;
 
 	work_clear(s);
+	s->replan = 0;
 	/* zones owned: deleted when no longer members, reset when their label changed */
 	while (catalog_state_next_owned(s->st, &pos, &zone, &label, &how)) {
+		if (busy(s, zone))
+			continue;
 		tl = catalog_state_member(s->st, zone);
 		if (tl == NULL) {
 			o = other_claim(s, zone);
@@ -274,7 +311,7 @@ plan(struct catalog_sync *s, struct catmap *present)
 	/* members not owned: created (or adopted), unless they clash */
 	pos = 0;
 	while (catalog_state_next_member(s->st, &pos, &zone, &label)) {
-		if (catalog_state_owner(s->st, zone, NULL) != NULL)
+		if (catalog_state_owner(s->st, zone, NULL) != NULL || busy(s, zone))
 			continue;
 		o = other_claim(s, zone);
 		if (o != NULL && coo_to(o, s, zone)) {
@@ -343,9 +380,14 @@ submit_op(struct catalog_sync *s, enum work_kind kind, int step, const char *zon
 	snprintf(op.masters, sizeof op.masters, "%s", s->masters);
 	/* Create: adopt only a secondary of the member masters; Delete: only such a zone (never unmanaged) */
 	op.flags = creating ? ZONEOP_F_NO_CONVERGE : 0;
+	if (busy_add(s, zone) != 0) {
+		free(c);
+		return -1;
+	}
 	s->inflight++;
 	if (s->submit(s->arg, &op, op_done, c) != 0) {
 		s->inflight--;
+		busy_end(s, zone);
 		free(c);
 		return -1;
 	}
@@ -413,6 +455,7 @@ sync_destroy(struct catalog_sync *s)
 	free(s->work);
 	strmap_free(s->clash);
 	strmap_free(s->coo);
+	catmap_free(s->busy);
 	catalog_state_free(s->st);
 	free(s->state_path);
 	free(s);
@@ -430,6 +473,7 @@ op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	(void)zones;
 	(void)n;
 	s->inflight--;
+	busy_end(s, c->zone);
 	if (s->freed) {
 		/* stopping: nothing new starts, but what finished is recorded (a finished Create was pending at
 		 * least; a finished Delete must not be run again after a restart) */
@@ -514,6 +558,8 @@ op_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 		    s->created, s->deleted, s->failed);
 		s->plan_total = 0;
 	}
+	if (s->replan && s->next_work >= s->n_work && s->inflight == 0)
+		plan(s, NULL);
 	pump(s);
 }
 
@@ -537,8 +583,9 @@ catalog_sync_new(const struct catalog_sync_conf *conf, struct catalog_group *g, 
 	s->st = catalog_state_new(s->name);
 	s->clash = catmap_new();
 	s->coo = catmap_new();
+	s->busy = catmap_new();
 	s->state_path = conf->state_path != NULL ? strdup(conf->state_path) : NULL;
-	if (s->st == NULL || s->clash == NULL || s->coo == NULL || (conf->state_path != NULL && s->state_path == NULL)) {
+	if (s->st == NULL || s->clash == NULL || s->coo == NULL || s->busy == NULL || (conf->state_path != NULL && s->state_path == NULL)) {
 		sync_destroy(s);
 		return NULL;
 	}

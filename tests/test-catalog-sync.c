@@ -669,6 +669,71 @@ START_TEST(removed_while_creating_and_failures)
 }
 END_TEST
 
+static size_t
+count_in_oplog(const char *what)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = oplog; (p = strstr(p, what)) != NULL; p += strlen(what))
+		n++;
+	return n;
+}
+
+/* A new version while a batch runs (Designate: the content first, the serial a moment later, each with a
+ * NOTIFY): the operations already handed to the queue are not handed over a second time; a member removed
+ * or relabelled while its Create runs is deleted or reset after it. */
+START_TEST(new_version_while_batch_runs)
+{
+	const char **m1 = many(40, "l%zu=z%zu.example"), **m2 = many(40, "l%zu=z%zu.example");
+	struct catalog_group *g = catalog_group_new();
+	struct catalog_sync *s;
+	struct catalog_sync_stats st;
+	char gone[ZONE_NAME_MAX], relabelled[ZONE_NAME_MAX], want[ZONE_NAME_MAX + 16];
+	unsigned a, b;
+	int i;
+
+	reset_world();
+	s = new_sync(g, "cat.example", NULL, 0, 8);
+	apply(s, m1, 40);
+	ck_assert_uint_eq(n_q, 8);
+	for (i = 0; i < 3; i++)
+		run_one();
+	/* two of the queued Creates (not run yet): one member is removed, the other gets a new label; z40 is new */
+	snprintf(gone, sizeof gone, "%s", q[0].op.zone);
+	snprintf(relabelled, sizeof relabelled, "%s", q[1].op.zone);
+	ck_assert_int_eq(sscanf(gone, "z%u.example", &a), 1);
+	ck_assert_int_eq(sscanf(relabelled, "z%u.example", &b), 1);
+	free((char *)m2[a]);
+	m2[a] = strdup("l40=z40.example");
+	free((char *)m2[b]);
+	m2[b] = malloc(64);
+	snprintf((char *)m2[b], 64, "new%u=z%u.example", b, b);
+	apply(s, m2, 40);
+	run_all();
+	for (i = 0; i < 40; i++) {
+		snprintf(want, sizeof want, "Create z%d.example;", i);
+		ck_assert_uint_eq(count_in_oplog(want), (unsigned)i == b ? 2 : 1);   /* each once; the reset again */
+	}
+	ck_assert_uint_eq(count_in_oplog("Create "), 42);   /* 40, z40, the reset */
+	ck_assert_uint_eq(count_in_oplog("Delete "), 2);    /* the removed member, the reset */
+	ck_assert_ptr_null(ms_find(gone));
+	ck_assert_ptr_nonnull(ms_find("z40.example"));
+	ck_assert_ptr_nonnull(ms_find(relabelled));
+	ck_assert_uint_eq(n_ms, 40);
+	snprintf(want, sizeof want, "new%u", b);
+	ck_assert_str_eq(catalog_state_owner(catalog_sync_state(s), relabelled, NULL), want);
+	catalog_sync_stats(s, &st);
+	ck_assert_uint_eq(st.owned, 40);
+	ck_assert_uint_eq(st.pending, 0);
+	ck_assert_uint_eq(st.queued, 0);
+	catalog_sync_free(s);
+	catalog_group_free(g);
+	many_free(m1, 40);
+	many_free(m2, 40);
+}
+END_TEST
+
 /* A state that cannot be written starts nothing. */
 START_TEST(unwritable_state)
 {
@@ -702,6 +767,7 @@ main(void)
 	tcase_add_test(tc, two_catalogs_and_coo);
 	tcase_add_test(tc, removed_while_creating_and_failures);
 	tcase_add_test(tc, unwritable_state);
+	tcase_add_test(tc, new_version_while_batch_runs);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
