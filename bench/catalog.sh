@@ -20,7 +20,7 @@ bash scripts/setup.sh linux
 ninja -C build >/dev/null
 work=$(mktemp -d /tmp/msdns-catalog-bench.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ctl() {   # control port, command -> answer line
@@ -34,6 +34,7 @@ producer() {   # dns port, control port, extra args...
   echo "producer did not start"; cat "$work/producer.log"; exit 1
 }
 
+if [ "$members" -gt 0 ]; then
 echo "== 1. transfer and interpret a catalog of $members members (best of 3; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
 port=$(freeport) cport=$(freeport)
 producer "$port" "$cport" --members "$members"
@@ -57,8 +58,23 @@ print(f"RSS after transfer {f['rss_after_transfer_kib']} KiB, after hand-over {f
 print(f"hand-over + interpret: {f['handover_cpu_ms'] + f['interpret_cpu_ms']} ms CPU (target < 1000)")
 PY
 ctl "$cport" quit >/dev/null || true
+fi
 
-echo "== 2. the agent reconciles $new new members through the simulator (${delay} ms per operation, max_concurrent $mc)"
+[ "$new" -gt 0 ] || exit 0
+echo "== 2. the agent reconciles $new new members through the simulator (${delay} ms per operation, max_concurrent $mc; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
+# 2a. what the backend alone can do: the same $new Creates (the agent's command line, the same simulator and
+#     state layout) started $mc at a time by xargs, no agent: its capacity, measured in this run
+mkdir -p "$work/alone"
+t0=$EPOCHREALTIME
+seq 0 $((new - 1)) | PSSIM_STATE=$work/alone PSSIM_DELAY_MS=$delay xargs -P "$mc" -I{} "$pssim" -NoLogo -NoProfile \
+  -NonInteractive -ExecutionPolicy Bypass -File "$top/scripts/msdns-zone.ps1" -Operation Create -Zone n{}.bench.example \
+  -Masters 127.0.0.1 -NoConverge >/dev/null
+t1=$EPOCHREALTIME
+alone_n=$(find "$work/alone/zones" -type f | wc -l)
+[ "$alone_n" -eq "$new" ] || { echo "the simulator alone created $alone_n of $new"; exit 1; }
+alone_secs=$(python3 -c "print($t1 - $t0)")
+echo "backend alone (xargs -P $mc): $new Creates in $(printf %.1f "$alone_secs") s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+# 2b. the agent consuming the catalog
 port=$(freeport) cport=$(freeport) aport=$(freeport)
 producer "$port" "$cport" --serial 1 --serial-lag 1 --notify "127.0.0.1:$aport" --notify-tries 3
 mkdir -p "$work/state" "$work/pssim"
@@ -84,6 +100,7 @@ export PSSIM_STATE=$work/pssim PSSIM_DELAY_MS=$delay
 "$agent" --config-file "$work/agent.conf" 2>"$work/agent.log" & apid=$!; pids+=($apid)
 for _ in $(seq 300); do grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" && break; sleep 0.1; done
 grep -q 'bench.catalog: serial 1: 0 members' "$work/agent.log" || { echo "the agent did not take the catalog"; tail -20 "$work/agent.log"; exit 1; }
+cpu0=$(awk '{print $14 + $15}' /proc/$apid/stat)
 t0=$EPOCHREALTIME
 SECONDS=0
 ctl "$cport" "bulk $new 0 n%d.bench.example" >/dev/null
@@ -98,13 +115,42 @@ while :; do
 done
 t1=$EPOCHREALTIME
 hwm=$(awk '/VmHWM/{print $2}' /proc/$apid/status)
-python3 - "$t0" "$t1" "$new" "$mc" "$delay" "$hwm" "$work/agent.log" <<'PY'
+cpu1=$(awk '{print $14 + $15}' /proc/$apid/stat)
+python3 - "$t0" "$t1" "$new" "$mc" "$delay" "$hwm" "$alone_secs" "$work/pssim/calls.log" "$work/alone/calls.log" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY'
 import sys
-t0, t1, new, mc, delay, hwm, log = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
-    int(sys.argv[5]), sys.argv[6], sys.argv[7]
+t0, t1, new, mc, delay, hwm, alone = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
+    int(sys.argv[5]), sys.argv[6], float(sys.argv[7])
+agent_cpu_ms = int(sys.argv[11]) * 1000 / int(sys.argv[12])
+def ops(path):   # [(start ms, end ms)] of each Create, from the simulator's calls.log (monotonic clock)
+    st, out = {}, []
+    for line in open(path):
+        f = line.split()
+        if len(f) < 6 or f[1] != 'Create':
+            continue
+        pid, t = f[4], int(f[5][2:])
+        if f[0] == 'start':
+            st[pid] = t
+        elif f[0] == 'end' and pid in st:
+            out.append((st.pop(pid), t))
+    return sorted(out)
+def gap(o):   # mean time per slot between one Create's end and the next one's start (spawn, exec, delay)
+    ends = sorted(e for _, e in o)
+    starts = sorted(s for s, _ in o)
+    g = sorted(s - e for s, e in zip(starts[mc:], ends[:len(ends) - mc]))
+    return f"mean {sum(g) / len(g):.1f} median {g[len(g) // 2]} p99 {g[len(g) * 99 // 100]} max {g[-1]}" if g else "-"
+agent, bare = ops(sys.argv[8]), ops(sys.argv[9])
 secs = t1 - t0
 ideal = mc / (delay / 1000)
-rate = new / secs
-print(f"{new} members created in {secs:.1f} s: {rate:.1f} ops/s; ideal {ideal:.1f} ops/s "
-      f"(max_concurrent / {delay} ms); ratio {rate / ideal:.3f} (target >= 0.95); agent peak RSS {hwm} KiB")
+rate, cap = new / secs, new / alone
+print(f"{new} members created in {secs:.1f} s (from the producer's change to the last zone): {rate:.1f} ops/s; "
+      f"agent peak RSS {hwm} KiB, CPU {agent_cpu_ms / new:.2f} ms/op; machine load now {sys.argv[10]}")
+if agent:
+    first, last = agent[0][0], max(e for _, e in agent)
+    busy = sum(e - s for s, e in agent) / 1000
+    print(f"  first to last Create (simulator's clock): {(last - first) / 1000:.1f} s; time in the simulator after its "
+          f"start-up delay {busy / len(agent) * 1000:.1f} ms/op; end to the next start per slot (ms): agent {gap(agent)}, "
+          f"alone {gap(bare)}")
+print(f"ratio to the measured backend capacity ({cap:.1f} ops/s, xargs -P {mc}): {rate / cap:.3f} (target >= 0.95)")
+print(f"ratio to the nominal ideal ({ideal:.1f} ops/s = max_concurrent / {delay} ms): {rate / ideal:.3f} "
+      f"(the backend alone reaches {cap / ideal:.3f} of it)")
 PY
