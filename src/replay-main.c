@@ -39,7 +39,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: msdns-agent-replay [options] create|delete|notify ZONE\n"
 	    "       msdns-agent-replay [options] --hex HEX | --file FILE | -\n"
-	    "       msdns-agent-replay catalog NAME --server IP [--port N] (see catalog --help)\n"
+	    "       msdns-agent-replay catalog NAME --server IP [--port N] [--tsig ...] [--config-file F]\n"
+	    "                                  (see catalog --help)\n"
 	    "       msdns-agent-replay status [--server IP] [--port N] (see status --help)\n"
 	    "\n"
 	    "Sends one Designate agent message to msdns-agent and prints the reply dig-style.\n"
@@ -301,28 +302,12 @@ parse_args(int argc, char **argv, struct opts *o)
 static int
 load_key(const struct opts *o, struct tsig_key *k)
 {
-	char err[256], text[8192];
-	size_t n;
-	FILE *f;
+	char err[512];
 
-	if (o->tsig) {
-		if (tsig_key_from_spec(k, o->tsig, err, sizeof err) != 0)
-			return usage_error("--tsig: %s", err);
-		return 0;
-	}
-	if ((f = fopen(o->tsig_file, "rb")) == NULL) {
-		fprintf(stderr, "msdns-agent-replay: --tsig-file %s: %s\n", o->tsig_file, strerror(errno));
+	if (replay_tsig_key(o->tsig, o->tsig ? NULL : o->tsig_file, k, err, sizeof err) != 0) {
+		fprintf(stderr, "msdns-agent-replay: %s\n", err);
 		return REPLAY_USAGE;
 	}
-	n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	if (tsig_key_from_file_text(k, text, err, sizeof err) != 0) {
-		memset(text, 0, sizeof text);
-		fprintf(stderr, "msdns-agent-replay: --tsig-file %s: %s\n", o->tsig_file, err);
-		return REPLAY_USAGE;
-	}
-	memset(text, 0, sizeof text);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "replay.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -416,4 +417,34 @@ replay_explain(FILE *f, const struct config *cfg, const uint8_t *msg, size_t len
 	}
 	explain_outcomes(f, v.kind);
 	return REPLAY_OK;
+}
+
+int
+replay_tsig_key(const char *spec, const char *file, struct tsig_key *k, char *err, size_t errlen)
+{
+	char why[256], text[8192];
+	size_t n;
+	FILE *f;
+
+	if (spec != NULL) {
+		if (tsig_key_from_spec(k, spec, why, sizeof why) != 0) {
+			snprintf(err, errlen, "--tsig: %s", why);
+			return -1;
+		}
+		return 0;
+	}
+	if ((f = fopen(file, "rb")) == NULL) {
+		snprintf(err, errlen, "--tsig-file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (tsig_key_from_file_text(k, text, why, sizeof why) != 0) {
+		memset(text, 0, sizeof text);
+		snprintf(err, errlen, "--tsig-file %s: %s", file, why);
+		return -1;
+	}
+	memset(text, 0, sizeof text);
+	return 0;
 }

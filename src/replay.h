@@ -9,6 +9,7 @@
 #include "netaddr.h"
 
 struct config;
+struct tsig_key;
 
 enum replay_kind { REPLAY_CREATE, REPLAY_DELETE, REPLAY_NOTIFY };
 
@@ -35,6 +36,10 @@ void replay_print(FILE *f, const uint8_t *msg, size_t len);
 /* Judge reply against req as Designate does. Returns REPLAY_OK or REPLAY_BAD_REPLY; *why says what
  * was wrong (NULL when OK). */
 int replay_verdict(const uint8_t *req, size_t reqlen, const uint8_t *reply, size_t replylen, const char **why);
+/* The key of --tsig SPEC ([ALG:]NAME:SECRET, ALG default hmac-sha256) or of --tsig-file FILE (a [tsigkey:NAME]
+ * section or BIND's key "NAME" { ... }; clause): give exactly one of spec and file. Returns 0, or -1 with err
+ * saying why, starting with the option (never holding the secret). Shared by every command of the tool. */
+int replay_tsig_key(const char *spec, const char *file, struct tsig_key *k, char *err, size_t errlen);
 /* Say, without sending, what the agent would do with msg from peer; with cfg (non-NULL), also the
  * exact PowerShell command line it would start. Returns the exit status to use (REPLAY_OK when the
  * agent would act, REPLAY_BAD_REPLY when it would refuse or drop). */

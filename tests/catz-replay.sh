@@ -1,6 +1,8 @@
 #!/bin/bash
 # msdns-agent-replay catalog against a real producer (Debian's knotd serving a hand-written catalog on
-# loopback): valid (exit 0, members, ignored records), not admitted, broken (exit 1), no transfer (exit 2).
+# loopback): valid (exit 0, members, ignored records), not admitted, broken (exit 1), no transfer (exit 2);
+# a catalog knotd transfers only with TSIG: --tsig, --tsig-file, --config-file's tsig_key verify (exit 0),
+# unsigned or with a wrong secret no transfer (exit 2).
 set -u
 REPLAY=$1
 KNOTD=$(command -v knotd || true)
@@ -18,6 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- output"; cat "$D/out"; exit 1; }
+SECRET=Y2F0YWxvZy1rZXktY2F0YWxvZy1rZXktY2F0YWxvZzE=
+WRONG=b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$D/run" "$D/db" "$D/zones"
 cat > "$D/knot.conf" <<CONF
@@ -29,6 +33,10 @@ log:
     any: info
 database:
     storage: "$D/db"
+key:
+  - id: catkey.
+    algorithm: hmac-sha256
+    secret: $SECRET
 template:
   - id: default
     storage: "$D/zones"
@@ -37,9 +45,15 @@ acl:
   - id: loopback
     address: 127.0.0.0/8
     action: transfer
+  - id: signed
+    address: 127.0.0.0/8
+    key: catkey.
+    action: transfer
 zone:
   - domain: cat.example.
     acl: loopback
+  - domain: tcat.example.
+    acl: signed
 CONF
 zone() {   # serial, extra records
 	{
@@ -54,6 +68,7 @@ zone() {   # serial, extra records
 	} > "$D/zones/cat.example.zone"
 }
 zone 5
+sed 's/cat\.example\./tcat.example./g' "$D/zones/cat.example.zone" > "$D/zones/tcat.example.zone"
 "$KNOTD" -c "$D/knot.conf" -d
 for _ in $(seq 100); do [ -s "$D/run/knot.pid" ] && break; sleep 0.1; done
 PID=$(cat "$D/run/knot.pid")
@@ -66,6 +81,35 @@ serial_is() {
 	fail "serial $1 never served"
 }
 serial_is 5
+# TSIG: knotd transfers tcat.example. only to requests signed with catkey.
+for _ in $(seq 100); do
+	timeout 10 "$REPLAY" catalog tcat.example --port "$PORT" --tsig "hmac-sha256:catkey.:$SECRET" > "$D/out" 2>&1 && break
+	sleep 0.1
+done
+grep -q '^;; TSIG: signed with key catkey.; every answer verified$' "$D/out" || fail "--tsig: verified"
+grep -q '^member 1111 b.example.net$' "$D/out" || fail "--tsig: member b.example.net"
+timeout 30 "$REPLAY" catalog tcat.example --port "$PORT" > "$D/out" 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "unsigned request to a keyed catalog: exit $rc"
+grep -q '^;; no transfer of tcat.example.' "$D/out" || fail "unsigned: no transfer said"
+grep -q "the transfer was not signed" "$D/out" || fail "unsigned: the hint"
+timeout 30 "$REPLAY" catalog tcat.example --port "$PORT" --tsig "catkey.:$WRONG" > "$D/out" 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "wrong secret: exit $rc"
+grep -q 'TSIG' "$D/out" || fail "wrong secret: TSIG named"
+grep -q "$WRONG" "$D/out" && fail "the secret printed"
+printf 'key "catkey." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" > "$D/key"
+timeout 30 "$REPLAY" catalog tcat.example --port "$PORT" --tsig-file "$D/key" > "$D/out" 2>&1; rc=$?
+[ $rc -eq 0 ] || fail "--tsig-file: exit $rc"
+grep -q 'every answer verified' "$D/out" || fail "--tsig-file: verified"
+printf '[DEFAULT]\nstate_dir = %s\n[service:agent]\nmasters = 192.0.2.1\n[tsigkey:catkey.]\nsecret = %s\n[catalog:tcat.example.]\nmasters = 127.0.0.1:%s\ntsig_key = catkey.\nmember_suffixes = example.net.\n' \
+	"$D" "$SECRET" "$PORT" > "$D/agent.conf"
+timeout 30 "$REPLAY" catalog tcat.example. --config-file "$D/agent.conf" > "$D/out" 2>&1; rc=$?
+[ $rc -eq 0 ] || fail "--config-file: exit $rc"
+grep -q 'every answer verified' "$D/out" || fail "--config-file: the section's tsig_key"
+grep -q 'a.example is outside member_suffixes' "$D/out" || fail "--config-file: the section's member_suffixes"
+grep -q "state $D/tcat.example.state: absent" "$D/out" || fail "--config-file: the state file"
+sed -i "s/^secret = .*/secret = $WRONG/" "$D/agent.conf"
+timeout 30 "$REPLAY" catalog tcat.example. --config-file "$D/agent.conf" > "$D/out" 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--config-file with a wrong secret: exit $rc"
 timeout 30 "$REPLAY" catalog cat.example. --port "$PORT" > "$D/out" 2>&1; rc=$?
 [ $rc -eq 0 ] || fail "valid catalog: exit $rc"
 grep -q '^member 1111 b.example.net$' "$D/out" || fail "member b.example.net"

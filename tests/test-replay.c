@@ -7,8 +7,10 @@
 #include "config.h"
 #include "replay.h"
 #include "testutil.h"
+#include "tsig.h"
 #include "vectors.h"
 #include "wire.h"
+#include "xfrsrv.h"
 
 
 /* What replay_print writes for msg. */
@@ -454,6 +456,206 @@ START_TEST(program_against_msdns_backend)
 }
 END_TEST
 
+/* ---- replay catalog with TSIG: a producer in this process answers SOA and AXFR (two messages) signed with
+ * the key, unsigned, signed with another secret under the key's name, or with its second message tampered. ---- */
+enum cat_mode { CM_SIGNED, CM_UNSIGNED, CM_WRONG_KEY, CM_TAMPERED };
+#define CAT_SECRET "Y2F0YWxvZy1rZXktY2F0YWxvZy1rZXktY2F0YWxvZzE="
+#define CAT_WRONG "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI="
+
+static evutil_socket_t
+cat_listen(uint16_t *port)
+{
+	evutil_socket_t s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin;
+	ev_socklen_t sl = sizeof sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(s, 8), 0);
+	getsockname(s, (struct sockaddr *)&sin, &sl);
+	*port = ntohs(sin.sin_port);
+	return s;
+}
+
+/* Answer the replay's connections on ls as mode says; returns the number of queries that were signed with k. */
+static int
+cat_serve(evutil_socket_t ls, const struct tsig_key *k, const struct tsig_key *wrong, enum cat_mode mode)
+{
+	static struct mb mb;
+	int conns, signed_q = 0;
+
+	for (conns = 0; conns < 4; conns++) {
+		fd_set rs;
+		struct timeval tv = { conns == 0 ? 20 : 2, 0 };
+		evutil_socket_t fd;
+		uint8_t q[4096];
+		long n;
+
+		FD_ZERO(&rs);
+		FD_SET(ls, &rs);
+		if (select((int)ls + 1, &rs, NULL, NULL, &tv) <= 0)
+			break;
+		if ((fd = accept(ls, NULL, NULL)) == COMPAT_INVALID_SOCKET)
+			break;
+		while ((n = tu_tcp_read_msg(fd, q, sizeof q, 5000)) > 0) {
+			struct wire_msg m;
+			struct tsig_req t, r;
+			struct tsig_ctx *c = NULL;
+			uint16_t id = (uint16_t)(q[0] << 8 | q[1]);
+			uint64_t now = (uint64_t)time(NULL);
+			size_t len, body;
+			int axfr;
+
+			ck_assert_int_eq(wire_parse(q, (size_t)n, &m), 0);
+			axfr = m.q[0].qtype == AXFR;
+			if (tsig_verify_request(k, 1, q, (size_t)n, now, &t) == TSIG_OK)
+				signed_q++;
+			if (mode != CM_UNSIGNED && t.status == TSIG_OK) {
+				r = t;
+				if (mode == CM_WRONG_KEY)
+					r.key = wrong;
+				c = tsig_ctx_for_reply(&r);
+				ck_assert_ptr_nonnull(c);
+			}
+			mb_init(&mb, id, 0, axfr ? AXFR : 6, 1);
+			mb_soa(&mb, 7);
+			if (axfr) {
+				mb_ns(&mb);
+				mb_txt(&mb, "version.cat.example.", "2");
+				mb_ptr(&mb, "m1.zones.cat.example.", "a.example.");
+			}
+			len = mb_end(&mb);
+			if (c)
+				ck_assert_uint_gt(len = tsig_sign_next(c, mb.b, len, sizeof mb.b, now, 1), 0);
+			ck_assert_int_eq(tu_tcp_send_msg(fd, mb.b, len), 0);
+			if (axfr) {   /* the second message: one more member and the closing SOA */
+				mb_init(&mb, id, 0, AXFR, 0);
+				body = mb.len;
+				mb_ptr(&mb, "m2.zones.cat.example.", "b.example.");
+				mb_soa(&mb, 7);
+				len = mb_end(&mb);
+				if (c)
+					ck_assert_uint_gt(len = tsig_sign_next(c, mb.b, len, sizeof mb.b, now, 1), 0);
+				if (mode == CM_TAMPERED)
+					mb.b[body + 1] = 'l';   /* "m2" becomes "l2" after signing */
+				ck_assert_int_eq(tu_tcp_send_msg(fd, mb.b, len), 0);
+			}
+			tsig_ctx_free(c);
+		}
+		evutil_closesocket(fd);
+	}
+	return signed_q;
+}
+
+START_TEST(program_catalog_tsig)
+{
+	static const enum cat_mode modes[] = { CM_SIGNED, CM_SIGNED, CM_SIGNED, CM_UNSIGNED, CM_WRONG_KEY, CM_TAMPERED,
+		CM_SIGNED };
+	struct tsig_key k, wrong;
+	char err[128], pbuf[8], tbuf[128], log[600], conf[1024], *cpath, *kpath, *out;
+	const char *argv[16];
+	evutil_socket_t ls;
+	struct tu_proc *p;
+	uint16_t port;
+	int how = _i, rc, nsigned, a = 0;
+
+	ck_assert_int_eq(tsig_key_init(&k, "catkey.", "hmac-sha256", CAT_SECRET, err, sizeof err), 0);
+	ck_assert_int_eq(tsig_key_init(&wrong, "catkey.", "hmac-sha256", CAT_WRONG, err, sizeof err), 0);
+	dir = tu_tmpdir("msdns-replay");
+	ls = cat_listen(&port);
+	snprintf(pbuf, sizeof pbuf, "%u", port);
+	snprintf(conf, sizeof conf, "[DEFAULT]\nstate_dir = %s\n[service:agent]\nmasters = 192.0.2.1\n[tsigkey:catkey.]\nsecret = %s\n"
+	    "[catalog:cat.example.]\nmasters = 127.0.0.1:%u\ntsig_key = catkey.\nmember_suffixes = example.\n", dir,
+	    CAT_SECRET, port);
+	cpath = tu_write_file(dir, "agent.conf", conf);
+	kpath = tu_write_file(dir, "key.conf", "key \"catkey.\" {\n\talgorithm hmac-sha256;\n\tsecret \"" CAT_SECRET "\";\n};\n");
+	argv[a++] = tu_program("MSDNS_REPLAY");
+	argv[a++] = "catalog";
+	argv[a++] = "cat.example.";
+	if (how == 2) {   /* everything from the agent's configuration: masters, key, suffixes, state file */
+		argv[a++] = "--config-file";
+		argv[a++] = cpath;
+	} else {
+		argv[a++] = "--port";
+		argv[a++] = pbuf;
+		if (how == 1) {
+			argv[a++] = "--tsig-file";
+			argv[a++] = kpath;
+		} else if (how != 6) {
+			snprintf(tbuf, sizeof tbuf, "hmac-sha256:catkey.:%s", CAT_SECRET);
+			argv[a++] = "--tsig";
+			argv[a++] = tbuf;
+		}
+	}
+	argv[a++] = "--timeout";
+	argv[a++] = "15";
+	argv[a] = NULL;
+	snprintf(log, sizeof log, "%s/catalog-%d.out", dir, how);
+	p = tu_proc_start(argv, log);
+	ck_assert_ptr_nonnull(p);
+	nsigned = cat_serve(ls, &k, &wrong, modes[how]);
+	rc = tu_proc_wait(p, 30000);
+	tu_proc_free(p);
+	evutil_closesocket(ls);
+	out = tu_read_file(log);
+	ck_assert_ptr_nonnull(out);
+	if (how <= 2) {   /* signed and verified: members listed */
+		ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+		ck_assert_int_eq(nsigned, 2);   /* the SOA query and the AXFR */
+		ck_assert_ptr_nonnull(strstr(out, "TSIG: signed with key catkey.; every answer verified"));
+		ck_assert_ptr_nonnull(strstr(out, "member m1 a.example"));
+		ck_assert_ptr_nonnull(strstr(out, "member m2 b.example"));
+		if (how == 2)   /* the state file state_dir/NAME.state (absent here) */
+			ck_assert_ptr_nonnull(strstr(out, "absent: the agent knows no zone as owned"));
+	} else if (how == 6) {   /* unsigned request to a producer that does not sign: as before */
+		ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+		ck_assert_int_eq(nsigned, 0);
+		ck_assert_ptr_null(strstr(out, "TSIG"));
+	} else {   /* an unsigned, wrongly signed or tampered answer: no transfer, said so */
+		ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
+		ck_assert_ptr_nonnull(strstr(out, ";; no transfer of cat.example."));
+		ck_assert_ptr_nonnull(strstr(out, "TSIG: every step signed with key catkey."));
+		ck_assert_ptr_null(strstr(out, "member "));
+		ck_assert_msg(strstr(out, how == 3 ? "unsigned" : "TSIG") != NULL, "%s", out);
+	}
+	free(out);
+	free(cpath);
+	free(kpath);
+}
+END_TEST
+
+/* Usage errors of the catalog command's new options (exit 64, nothing sent). */
+START_TEST(program_catalog_usage)
+{
+	char *out, *cpath;
+	const char *both[] = { "catalog", "cat.example", "--tsig", "k:" CAT_SECRET, "--tsig-file", "x", NULL };
+	const char *bad[] = { "catalog", "cat.example", "--tsig", "k:c2hvcnQ=", NULL };
+	const char *nofile[] = { "catalog", "cat.example", "--tsig-file", "/nonexistent/key", NULL };
+	const char *nosec[] = { "catalog", "other.example", "--config-file", NULL, NULL };
+
+	dir = tu_tmpdir("msdns-replay");
+	ck_assert_int_eq(replay(both, &out), 64);
+	ck_assert_ptr_nonnull(strstr(out, "give one of --tsig and --tsig-file"));
+	free(out);
+	ck_assert_int_eq(replay(bad, &out), 64);
+	ck_assert_ptr_nonnull(strstr(out, "--tsig: "));
+	ck_assert_ptr_null(strstr(out, "c2hvcnQ="));   /* never the secret */
+	free(out);
+	ck_assert_int_eq(replay(nofile, &out), 64);
+	ck_assert_ptr_nonnull(strstr(out, "--tsig-file /nonexistent/key"));
+	free(out);
+	cpath = tu_write_file(dir, "agent.conf", "[service:agent]\nmasters = 192.0.2.1\n[catalog:cat.example.]\n"
+	    "masters = 127.0.0.1\n");
+	nosec[3] = cpath;
+	ck_assert_int_eq(replay(nosec, &out), 64);
+	ck_assert_ptr_nonnull(strstr(out, "no [catalog:other.example] section"));
+	free(out);
+	free(cpath);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -474,6 +676,8 @@ main(void)
 	tcase_add_test(tc, program_mismatched_reply);
 	tcase_add_test(tc, program_explain_with_config);
 	tcase_add_test(tc, program_against_msdns_backend);
+	tcase_add_loop_test(tc, program_catalog_tsig, 0, 7);
+	tcase_add_test(tc, program_catalog_usage);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
