@@ -7,11 +7,13 @@
 # operation inside a -Serve worker (the persistent-worker baseline). Last, through the agent at
 # max_concurrent 4: a burst of POOL_ZONES CREATEs, one process per operation against workers = 4, with
 # the simulator (DELAY_MS start-up, 20 ms per operation) and with real PowerShell (target: >= 10x).
-# usage: bench/zoneops.sh [ZONES] [DELAY_MS] [RUNS] [POOL_ZONES]   (default 200 600 50 40; 0: skip that part)
+# usage: bench/zoneops.sh [ZONES] [DELAY_MS] [RUNS] [POOL_ZONES]   (default 200 600 50 200; 0: skip that part)
+# With real PowerShell the defaults take long (each start costs seconds): `bench/zoneops.sh 0 600 0` runs only
+# the workers-against-one-process comparison (issue 12's benchmark: 200 CREATEs).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-zones=${1:-200} delay=${2:-600} runs=${3:-50} pool_zones=${4:-40}
+zones=${1:-200} delay=${2:-600} runs=${3:-50} pool_zones=${4:-200}
 bash scripts/setup.sh linux
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
 ninja -C build >/dev/null

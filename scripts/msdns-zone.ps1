@@ -478,8 +478,8 @@ function Invoke-Serve {
             return $ExitOk
         }
         $f = $line.Split(' ')
-        $seq = [long]0
-        if ($f[0] -cnotmatch '^[1-9][0-9]{0,9}\z' -or -not [long]::TryParse($f[0], [ref]$seq) -or $seq -gt 2147483648 -or $seq -le $last) {
+        $number = [long]0
+        if ($f[0] -cnotmatch '^[1-9][0-9]{0,9}\z' -or -not [long]::TryParse($f[0], [ref]$number) -or $number -gt 2147483648 -or $number -le $last) {
             $shown = $line -creplace '[^\x20-\x7e]', '?'
             if ($shown.Length -gt 200) {
                 $shown = $shown.Substring(0, 200)
@@ -487,8 +487,10 @@ function Invoke-Serve {
             $script:Err.WriteLine('msdns-zone: request without a valid sequence number; the worker stops: ' + $shown)
             return $ExitBadArgs
         }
-        $last = $seq
-        $script:Seq = $seq
+        $last = $number
+        # set for each request, cleared before its answer (tests/DnsServer logs each request by the writes of a
+        # variable named Seq, reading $f and $code here: keep the names, and no other variable named Seq)
+        $script:Seq = $number
         $code = $ExitBadArgs
         if ($f.Count -ne 5) {
             Write-ErrLine 'a request has 5 fields: <seq> <Operation> <zone|-> <masters|-> <flags|->'
@@ -525,8 +527,9 @@ function Invoke-Serve {
                 Write-ErrLine ('flags must be - or a comma list of DeleteUnmanaged,NoConverge; got ''' + (Get-SafeText $f[4]) + '''')
             }
         }
-        $script:Out.WriteLine([string]$seq + ' exit ' + [string]$code)
+        # cleared before the answer: the tests' DnsServer stand-in logs the request's end on this write
         $script:Seq = $null
+        $script:Out.WriteLine([string]$number + ' exit ' + [string]$code)
         $Error.Clear()
     }
 }

@@ -80,6 +80,7 @@ drain_check(evutil_socket_t fd, short what, void *arg)
 		zoneq_abandon_queued(d->q);
 		backend_free(d->backend);    /* kills running operations; their requests are answered */
 		d->backend = NULL;
+		d->deadline = compat_monotonic_ms();   /* backend_free may block (workers' stop): replies flush from now */
 	}
 	if (zoneq_pending(d->q) == 0 && listener_busy(d->listener) == 0) {
 		event_base_loopexit(d->base, NULL);

@@ -429,7 +429,8 @@ on_job_timer(evutil_socket_t fd, short what, void *arg)
 	else if (pl->queue_tail == &j->next)
 		for (pl->queue_tail = &pl->queue; *pl->queue_tail; pl->queue_tail = &(*pl->queue_tail)->next)
 			;
-	log_warnx("%s %s: SERVFAIL: no worker became ready in time", zoneop_kind_name(j->op.kind), job_zone(j));
+	log_warnx("%s %s: SERVFAIL: no worker became ready within operation_timeout (%u ms)", zoneop_kind_name(j->op.kind),
+	    job_zone(j), pl->pp.op_timeout_ms);
 	job_answer(j, ZONEOP_FAILED);
 }
 
@@ -442,7 +443,6 @@ dispatch(struct pspool *pl)
 	for (w = pl->workers; w && pl->queue; w = w->next) {
 		struct job *j;
 		char line[MSDNS_LINE_MAX + 16];
-		struct timeval tv = { (long)(pl->pp.op_timeout_ms / 1000), (long)(pl->pp.op_timeout_ms % 1000) * 1000 };
 		int n;
 
 		if (w->state != W_IDLE)
@@ -457,7 +457,6 @@ dispatch(struct pspool *pl)
 		w->job = j;
 		w->state = W_BUSY;
 		n = snprintf(line, sizeof line, "%lu %s", j->seq, j->line);
-		evtimer_add(j->timer, &tv);
 		log_debug("%s: request %lu: %s %s", w->tag, j->seq, zoneop_kind_name(j->op.kind), job_zone(j));
 		if (proc_write(w->p, line, (size_t)n) != 0) {
 			worker_kill(w, ZONEOP_FAILED, "its stdin is closed");
@@ -505,8 +504,7 @@ pspool_start(struct pspool *pl, const struct zoneop *op, const char *masters, zo
 	char line[MSDNS_LINE_MAX];
 	const char *sp;
 	size_t n;
-	struct timeval tv = { (long)((pl->pp.op_timeout_ms + pl->pp.start_timeout_ms) / 1000),
-		(long)((pl->pp.op_timeout_ms + pl->pp.start_timeout_ms) % 1000) * 1000 };
+	struct timeval tv = { (long)(pl->pp.op_timeout_ms / 1000), (long)(pl->pp.op_timeout_ms % 1000) * 1000 };
 
 	if (pl->stopping)
 		return -1;
@@ -525,7 +523,10 @@ pspool_start(struct pspool *pl, const struct zoneop *op, const char *masters, zo
 	j->done = done;
 	j->arg = arg;
 	snprintf(j->line, sizeof j->line, "%s", sp + 1);
-	evtimer_add(j->timer, &tv);   /* waiting for a worker: a bound too */
+	/* operation_timeout runs from here, as in one process per operation, where it covers PowerShell's start-up:
+	 * time spent waiting for a worker to become ready counts (a hung operation sent to a worker that was
+	 * still starting used to be answered that start-up later than operation_timeout) */
+	evtimer_add(j->timer, &tv);
 	*pl->queue_tail = j;
 	pl->queue_tail = &j->next;
 	dispatch(pl);
@@ -562,6 +563,10 @@ pspool_free(struct pspool *pl)
 			w->job = NULL;
 			log_warnx("%s %s: SERVFAIL: stopped with the agent", zoneop_kind_name(j->op.kind), job_zone(j));
 			job_answer(j, ZONEOP_FAILED);
+			proc_kill(w->p);
+		} else if (w->state == W_STARTING) {
+			/* nothing to finish, and a PowerShell still starting reads its stdin only when ready
+			 * (seconds): waiting for it would only hold up the stop */
 			proc_kill(w->p);
 		}
 		proc_close_stdin(w->p);

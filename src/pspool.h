@@ -11,7 +11,8 @@ struct pspool_params {
 	const char *const *argv;      /* a worker's command line (msdns_serve_argv); copied */
 	unsigned workers;             /* processes kept running (>= 1) */
 	unsigned max_requests;        /* a worker is replaced after this many operations (>= 1) */
-	unsigned op_timeout_ms;       /* an operation's bound: past it its worker is killed with its tree */
+	unsigned op_timeout_ms;       /* an operation's bound from pspool_start (waiting for a ready worker included):
+	                               * past it its worker is killed with its tree, or it leaves the queue */
 	unsigned start_timeout_ms;    /* from a worker's start to its "msdns-ready 1" */
 	unsigned stop_ms;             /* at stop, how long workers get to end after their stdin closed */
 };
@@ -24,8 +25,9 @@ struct pspool *pspool_new(struct event_base *base, const struct pspool_params *p
 int pspool_start(struct pspool *pl, const struct zoneop *op, const char *masters, zoneop_done_fn *done, void *arg);
 /* Worker processes started so far (replacements included). */
 unsigned long pspool_workers_started(const struct pspool *pl);
-/* Answer every operation not answered yet with ZONEOP_FAILED (killing the workers running them), close the
- * other workers' stdin, wait up to stop_ms for them to end, kill the rest with their trees, free pl.
+/* Answer every operation not answered yet with ZONEOP_FAILED (killing the workers running them), kill the
+ * workers not ready yet, close the other workers' stdin, wait up to stop_ms for them to end, kill the rest
+ * with their trees, free pl.
  * Blocks (idle workers end at once on end of file); NULL is allowed. */
 void pspool_free(struct pspool *pl);
 

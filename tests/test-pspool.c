@@ -257,6 +257,38 @@ START_TEST(hung_operation_killed_next_on_a_fresh_worker)
 }
 END_TEST
 
+/* operation_timeout runs from pspool_start, as in one process per operation (where it covers PowerShell's
+ * start-up): waiting for a worker to become ready counts. */
+START_TEST(timeout_counts_the_wait_for_a_worker)
+{
+	uint64_t t0, took;
+
+	tu_setenv("PSSIM_DELAY_MS", "2000");   /* each worker's start-up */
+	set_fault("stuck.example", "hang");
+	t0 = tu_now_ms();
+	pool(1, 500, 4000);
+	ck_assert_int_eq(run(ZONEOP_CREATE, "stuck.example", 0, MASTERS), ZONEOP_TIMEOUT);
+	took = tu_now_ms() - t0;
+	ck_assert_int_gt(served_by("Create", "stuck.example"), 0);   /* it hung in the worker, not in the queue */
+	ck_assert_uint_ge(took, 3900);
+	ck_assert_msg(took < 5500, "answered %llu ms after it was started (operation_timeout 4000 ms, start-up 2000 ms)",
+	    (unsigned long long)took);
+	pspool_free(pl);
+	/* a worker that is not ready within operation_timeout: answered then, from the queue */
+	tu_setenv("PSSIM_DELAY_MS", "3000");
+	t0 = tu_now_ms();
+	pool(1, 500, 1000);
+	ck_assert_int_eq(run(ZONEOP_CREATE, "late.example", 0, MASTERS), ZONEOP_FAILED);
+	took = tu_now_ms() - t0;
+	ck_assert_uint_ge(took, 900);
+	ck_assert_msg(took < 2500, "answered %llu ms after it was started (operation_timeout 1000 ms)", (unsigned long long)took);
+	ck_assert_int_eq(served_by("Create", "late.example"), -1);
+	pspool_free(pl);
+	pl = NULL;
+	tu_setenv("PSSIM_DELAY_MS", "0");
+}
+END_TEST
+
 START_TEST(worker_killed_from_outside)
 {
 	struct answer a;
@@ -402,6 +434,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, operations_and_list);
 	tcase_add_test(tc, hung_operation_killed_next_on_a_fresh_worker);
+	tcase_add_test(tc, timeout_counts_the_wait_for_a_worker);
 	tcase_add_test(tc, worker_killed_from_outside);
 	tcase_add_test(tc, junk_answer_replaces_the_worker);
 	tcase_add_test(tc, partial_line_replaces_the_worker);

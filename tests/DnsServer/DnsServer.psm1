@@ -39,8 +39,9 @@
     both): zones/<zone> holds key=value lines type, masters (comma-separated), dsintegrated (true/false),
     serial (empty: never transferred), zonefile, and optionally autocreated (true/false). calls.log gets
     "start <Operation> <zone> 0 pid=<pid> t=<ms>" when the module is loaded by a one-operation script run,
-    "end <Operation> <zone> - pid=<pid>" when that process ends, "serve pid=<pid>" in a -Serve worker, and
-    "cmdlet <Cmdlet> <zone> pid=<pid>" for every call.
+    "end <Operation> <zone> - pid=<pid>" when that process ends; in a -Serve worker "serve pid=<pid>" once, then
+    per request "start <Operation> <zone> 0 pid=<pid> t=<ms>" and "end <Operation> <zone> <code> pid=<pid> t=<ms>"
+    (before its answer: see Get-ServeField); and "cmdlet <Cmdlet> <zone> pid=<pid>" for every call.
     Faults: $env:PSSIM_FAULT, or the file faults/<zone>, holding one of
       hang                the cmdlet never returns
       slow                every cmdlet call takes 300 ms more
@@ -81,6 +82,7 @@ function Write-CallLog {
 # script's parameters): what tests/pssim.c records as "start".
 $script:RunOp = $null
 $script:RunZone = '-'
+$script:Serving = $false
 $argv = [Environment]::GetCommandLineArgs()
 for ($i = 0; $i -lt $argv.Count; $i++) {
     if ($argv[$i] -eq '-Operation' -and $i + 1 -lt $argv.Count) {
@@ -90,7 +92,7 @@ for ($i = 0; $i -lt $argv.Count; $i++) {
         $script:RunZone = $argv[$i + 1]
     }
     elseif ($argv[$i] -eq '-Serve') {
-        Write-CallLog ('serve pid=' + $PID)
+        $script:Serving = $true
     }
 }
 if ($script:RunOp) {
@@ -110,6 +112,50 @@ if ($script:RunOp) {
         }
         [System.IO.File]::AppendAllText([System.IO.Path]::Combine($env:PSSIM_STATE, 'calls.log'),
             'end ' + $op + ' ' + $zn + ' - pid=' + $PID + "`n")
+    }
+}
+
+# A -Serve worker loads the module once and serves many requests: each request is logged as a one-operation
+# run's process is, "start <Operation> <zone> 0 pid= t=" when the script takes it and "end <Operation> <zone>
+# <code> pid= t=" before its answer is written (as tests/pssim.c -Serve does), so the tests count operations
+# the same way in both modes. The module cannot see the script's variables, so it watches them: the script
+# sets $script:Seq when it takes a request and clears it before writing the answer (a variable breakpoint
+# fires on each write, before it), and the request's fields ($f) and exit code ($code) are read from the
+# caller's frame (Invoke-Serve). Test instrumentation only: the real DnsServer module does nothing of this.
+function Get-ServeField {
+    param($Vars, [string]$Name, [int]$Index)
+    if (-not $Vars.ContainsKey($Name)) {
+        return '-'
+    }
+    $v = @($Vars[$Name].Value)
+    if ($Index -ge $v.Count -or [string]$v[$Index] -eq '') {
+        return '-'
+    }
+    return ([string]$v[$Index] -creplace '[^\x21-\x7e]', '?')
+}
+
+if ($script:Serving) {
+    Write-CallLog ('serve pid=' + $PID)
+    $script:InRequest = $false
+    $null = Set-PSBreakpoint -Variable Seq -Mode Write -Action {
+        foreach ($frame in @(Get-PSCallStack)) {
+            $vars = $frame.GetFrameVariables()
+            if ($frame.FunctionName -ne 'Invoke-Serve' -or -not $vars.ContainsKey('f')) {
+                continue
+            }
+            $op = Get-ServeField $vars 'f' 1
+            $zn = Get-ServeField $vars 'f' 2
+            if (-not $script:InRequest) {
+                $script:InRequest = $true
+                Write-CallLog ('start ' + $op + ' ' + $zn + ' 0 pid=' + $PID + ' t=' + [Environment]::TickCount64)
+            }
+            else {
+                $script:InRequest = $false
+                Write-CallLog ('end ' + $op + ' ' + $zn + ' ' + (Get-ServeField $vars 'code' 0) + ' pid=' + $PID +
+                    ' t=' + [Environment]::TickCount64)
+            }
+            break
+        }
     }
 }
 
