@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The catalog consumer in the Windows build: msdns-agent.exe under Wine with a [catalog:cat.example.]
+# section, the Designate-shaped producer (tests/catz-producer.py: AXFR-only, NOTIFY 0x2100 over UDP) on
+# loopback, backend msdns with pssim.exe standing in for PowerShell. Members are created; a removal is
+# applied after the producer's NOTIFY (the SOA refresh is an hour: only the NOTIFY can do it); the state
+# file is written by the Win32 code (catalog-disk-win32.c: FlushFileBuffers, MoveFileExW) and, after a
+# graceful stop (Ctrl+C, which Wine turns into the console control event), read back by the restarted
+# agent: nothing is created again, and a removal made while it was stopped is applied.
+# usage: catz-wine.sh AGENT.exe PSSIM.exe SCRIPT PRODUCER   (WINEPREFIX set by the caller)
+set -u
+agent=$(realpath "$1") pssim=$(realpath "$2") script=$(realpath "$3") producer=$4
+W=${WINE:-/usr/lib/wine/wine64}
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "python3 missing: skipped"; exit 77; }
+winpath() { echo "Z:$1" | tr / '\\'; }
+D=$(mktemp -d "${TMPDIR:-/tmp}/catz-wine.XXXXXX")
+MS=$D/ms
+export PSSIM_STATE; PSSIM_STATE=$(winpath "$MS")   # pssim.exe is a Windows program: a Windows path
+mkdir -p "$MS/zones" "$MS/files" "$D/state"
+APID= PPID_= keeper=
+stop_pid() {   # pid signal: stop it, killed after 20 s
+	[ -n "$1" ] || return 0
+	kill "-$2" "$1" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return; }; sleep 0.1; done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 137
+}
+cleanup() {
+	stop_pid "$APID" INT; stop_pid "$PPID_" TERM
+	[ -n "$keeper" ] && { exec 3>&-; wait "$keeper" 2>/dev/null; }
+	[ -n "${KEEP:-}" ] || rm -rf "$D"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*"
+	echo "--- agent log (tail)"; tail -40 "$D/agent.log"
+	echo "--- simulator calls (tail)"; tail -20 "$MS/calls.log" 2>/dev/null
+	echo "--- producer log (tail)"; tail -10 "$D/producer.log" 2>/dev/null
+	exit 1
+}
+ok() { echo "ok: $*"; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+AP=$(free_port) PP=$(free_port) CP=$(free_port)
+# One idle Wine process for the whole test keeps one Wine session (as wine-service.sh): the agent's restart
+# does not wait for a new wineserver.
+mkfifo "$D/keep"
+$W cmd <"$D/keep" >/dev/null 2>&1 &
+keeper=$!
+exec 3>"$D/keep"
+
+ctl() {
+	$PY - "$CP" "$*" <<'PY'
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+s.sendall(sys.argv[2].encode() + b'\n')
+print(s.makefile().readline().strip())
+PY
+}
+start_producer() {   # SOA refresh one hour, retry a minute: changes reach the agent through NOTIFYs only
+	$PY "$producer" --zone cat.example. --port "$PP" --control-port "$CP" --notify "127.0.0.1:$AP" \
+		--serial-lag 0.3 --refresh 3600 --retry 60 --pidfile "$D/producer.pid" >> "$D/producer.log" 2>&1 &
+	PPID_=$!
+	for _ in $(seq 100); do [ -s "$D/producer.pid" ] && ctl stats > /dev/null 2>&1 && return 0; sleep 0.1; done
+	fail "producer did not start"
+}
+cat > "$D/agent.conf" <<CONF
+[DEFAULT]
+state_dir = $(winpath "$D/state")
+[service:agent]
+listen = 127.0.0.1:$AP
+masters = 192.0.2.10
+allow_notify = 127.0.0.1
+[backend:agent:msdns]
+powershell = $(winpath "$pssim")
+script = $(winpath "$script")
+execution_policy = Bypass
+operation_timeout = 60
+max_concurrent = 2
+[catalog:cat.example.]
+masters = 127.0.0.1:$PP
+member_masters = 192.0.2.10
+member_suffixes = example.com
+reconcile_interval = 3600
+CONF
+start_agent() {
+	echo "=== start $1" >> "$D/agent.log"
+	$W "$agent" --foreground --config-file "$(winpath "$D/agent.conf")" >> "$D/agent.log" 2>&1 &
+	APID=$!
+	wait_for 60 "the agent to listen" sh -c "[ \$(grep -c 'listening on' '$D/agent.log') -ge $1 ]"
+}
+stop_agent() {
+	stop_pid "$APID" INT; rc=$?
+	APID=
+	[ $rc -eq 0 ] || fail "the agent did not stop on Ctrl+C (exit $rc)"
+}
+exists() { [ -f "$MS/zones/$1" ]; }
+wait_for() {   # seconds, description, command...
+	local t=$1 what=$2
+	shift 2
+	for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
+	fail "$what (within ${t}s)"
+}
+all_exist() { for z in "$@"; do exists "$z" || return 1; done; }
+creates() { grep -c "^start Create " "$MS/calls.log" 2>/dev/null || true; }
+st=$D/state/cat.example.state
+owned() { grep -q "^o $1 .* owned$" "$st" 2>/dev/null; }
+state_ok() {   # the trailer's line count and CRC-32 match, as catalog-state.c checks them
+	$PY - "$st" <<'PY'
+import re, sys, zlib
+b = open(sys.argv[1], 'rb').read()
+body, _, last = b.rstrip(b'\n').rpartition(b'\n')
+m = re.fullmatch(rb'end (\d+) ([0-9a-f]{8})', last)
+body += b'\n'
+sys.exit(0 if m and int(m.group(1)) == body.count(b'\n') and int(m.group(2), 16) == zlib.crc32(body) else 1)
+PY
+}
+
+start_producer
+ctl add 0f3c1d8e-6a4b-4c1e-9d2a-1b2c3d4e5f60 a.example.com > /dev/null
+ctl add 1b2c3d4e-6a4b-4c1e-9d2a-0f3c1d8e5f60 b.example.com > /dev/null
+ctl add 2d4e5f60-6a4b-4c1e-9d2a-0f3c1d8e1b2c c.example.com > /dev/null
+ctl add 3333 x.example.org > /dev/null
+start_agent 1
+wait_for 120 "members created by msdns-agent.exe through pssim.exe" all_exist a.example.com b.example.com c.example.com
+grep -q "masters=192.0.2.10" "$MS/zones/a.example.com" || fail "member masters"
+exists x.example.org && fail "inadmissible member created"
+ok "members created (the catalog check at start)"
+wait_for 30 "the state file to record the three zones as owned" sh -c \
+	"grep -q '^o a.example.com .* owned$' '$st' && grep -q '^o b.example.com .* owned$' '$st' && grep -q '^o c.example.com .* owned$' '$st'"
+state_ok || fail "state file trailer (line count, CRC-32)"
+ls "$D/state" | grep -v '^cat.example.state$' | grep -q . && fail "a temporary file was left beside the state file"
+ok "state file written by the Win32 code: complete, checksummed, no temporary left"
+
+ctl del b.example.com > /dev/null   # the producer NOTIFYs (UDP, 0x2100); the refresh is an hour away
+wait_for 60 "the removal applied after the NOTIFY" sh -c "[ ! -f '$MS/zones/b.example.com' ]"
+grep -q "NOTIFY cat.example from 127.0.0.1:[0-9]*/udp: NOERROR AA, catalog zone: a check is scheduled" "$D/agent.log" ||
+	fail "the NOTIFY for the catalog was not answered NOERROR AA"
+all_exist a.example.com c.example.com || fail "a member went with the removal"
+wait_for 30 "the state file to drop b.example.com" sh -c "! grep -q 'b.example.com' '$st'"
+state_ok || fail "state file trailer after the removal"
+ok "removal applied after the producer's NOTIFY; state rewritten"
+
+stop_agent
+grep -q "msdns_agent.daemon \[-\] stopped" "$D/agent.log" || fail "no orderly stop"
+before=$(creates)
+cp "$st" "$D/state-before"
+ctl del c.example.com > /dev/null   # while the agent is stopped: its NOTIFY goes nowhere
+start_agent 2
+wait_for 60 "the restarted agent to read its state" grep -q "catalog cat.example: state loaded: serial [0-9]*, 2 members, 2 zones owned" "$D/agent.log"
+wait_for 60 "the removal made while stopped applied after the restart" sh -c "[ ! -f '$MS/zones/c.example.com' ]"
+sleep 3
+exists a.example.com || fail "a member lost over the restart"
+[ "$(creates)" -eq "$before" ] || fail "the restart created again ($before creates before, $(creates) after)"
+sed -n '/^=== start 2$/,$p' "$D/agent.log" | grep -q "no state file\|is unusable" && fail "the state file was not read back"
+owned a.example.com || fail "a.example.com no longer owned"
+state_ok || fail "state file trailer after the restart"
+ok "state read back after the restart: nothing created again, the removal made meanwhile applied"
+stop_agent
+echo "ok"
