@@ -626,6 +626,49 @@ START_TEST(program_catalog_tsig)
 }
 END_TEST
 
+/* --explain of messages signed with a catalog's key: its NOTIFY accepted from anywhere, anything else BADKEY. */
+START_TEST(explain_catalog_key)
+{
+	static struct config cfg;
+	struct tsig_key k;
+	struct netaddr out;
+	uint8_t q[600];
+	char err[128], text[8192];
+	FILE *f;
+	size_t ql, n;
+	int i, rc;
+
+	ck_assert_int_eq(config_load_string(&cfg, "[service:agent]\nmasters = 192.0.2.1\nbackend_driver = fake\n"
+	    "allow_notify = 10.0.0.0/8\n[tsigkey:catkey.]\nsecret = " CAT_SECRET "\n[catalog:cat.example.]\n"
+	    "masters = 192.0.2.10\ntsig_key = catkey\n", "t.conf", stderr), 0);
+	ck_assert_int_eq(tsig_key_init(&k, "catkey.", "hmac-sha256", CAT_SECRET, err, sizeof err), 0);
+	netaddr_parse_ip("192.0.2.99", &out);
+	for (i = 0; i < 3; i++) {
+		struct tsig_ctx *c = tsig_ctx_new(&k);
+
+		ql = replay_build(i == 2 ? REPLAY_CREATE : REPLAY_NOTIFY, i == 1 ? "member.example.com" : "cat.example",
+		    0x1234, 0, 0, q, sizeof q, NULL);
+		ck_assert_uint_gt(ql = tsig_sign_request(c, q, ql, sizeof q, (uint64_t)time(NULL)), 0);
+		tsig_ctx_free(c);
+		f = tmpfile();
+		rc = replay_explain(f, &cfg, q, ql, &out);
+		rewind(f);
+		n = fread(text, 1, sizeof text - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "TSIG: signed with key catkey., verified now"));
+		if (i == 0) {
+			ck_assert_int_eq(rc, REPLAY_OK);
+			ck_assert_ptr_nonnull(strstr(text, "NOTIFY for consumed catalog cat.example: NOTIFY for a catalog, "
+			    "signed with the catalog's tsig_key"));
+		} else {
+			ck_assert_int_eq(rc, REPLAY_BAD_REPLY);
+			ck_assert_ptr_nonnull(strstr(text, "NOTAUTH with TSIG error BADKEY"));
+		}
+	}
+}
+END_TEST
+
 /* Usage errors of the catalog command's new options (exit 64, nothing sent). */
 START_TEST(program_catalog_usage)
 {
@@ -678,6 +721,7 @@ main(void)
 	tcase_add_test(tc, program_against_msdns_backend);
 	tcase_add_loop_test(tc, program_catalog_tsig, 0, 7);
 	tcase_add_test(tc, program_catalog_usage);
+	tcase_add_test(tc, explain_catalog_key);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
