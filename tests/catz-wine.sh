@@ -146,6 +146,7 @@ grep -q "msdns_agent.daemon \[-\] stopped" "$D/agent.log" || fail "no orderly st
 before=$(creates)
 cp "$st" "$D/state-before"
 ctl del c.example.com > /dev/null   # while the agent is stopped: its NOTIFY goes nowhere
+ctl bump > /dev/null                # the new serial now (not --serial-lag later): the restart's check sees it
 start_agent 2
 wait_for 60 "the restarted agent to read its state" grep -q "catalog cat.example: state loaded: serial [0-9]*, 2 members, 2 zones owned" "$D/agent.log"
 wait_for 60 "the removal made while stopped applied after the restart" sh -c "[ ! -f '$MS/zones/c.example.com' ]"
