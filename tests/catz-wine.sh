@@ -3,7 +3,8 @@
 # section, the Designate-shaped producer (tests/catz-producer.py: AXFR-only, NOTIFY 0x2100 over UDP) on
 # loopback, backend msdns with pssim.exe standing in for PowerShell. Members are created; a removal is
 # applied after the producer's NOTIFY (the SOA refresh is an hour: only the NOTIFY can do it); the state
-# file is written by the Win32 code (catalog-disk-win32.c: FlushFileBuffers, MoveFileExW) and, after a
+# file is written by the Win32 code (catalog-disk-win32.c: FlushFileBuffers, MoveFileExW, seen in Wine's
+# trace of the first run) and, after a
 # graceful stop (Ctrl+C, which Wine turns into the console control event), read back by the restarted
 # agent: nothing is created again, and a removal made while it was stopped is applied.
 # usage: catz-wine.sh AGENT.exe PSSIM.exe SCRIPT PRODUCER   (WINEPREFIX set by the caller)
@@ -85,7 +86,9 @@ reconcile_interval = 3600
 CONF
 start_agent() {
 	echo "=== start $1" >> "$D/agent.log"
-	$W "$agent" --foreground --config-file "$(winpath "$D/agent.conf")" >> "$D/agent.log" 2>&1 &
+	# the first run with Wine's trace of kernelbase's file calls: the state's MoveFileExW shows in the log
+	WINEDEBUG=$([ "$1" = 1 ] && echo "-all,trace+file" || echo "-all") \
+		$W "$agent" --foreground --config-file "$(winpath "$D/agent.conf")" >> "$D/agent.log" 2>&1 &
 	APID=$!
 	wait_for 60 "the agent to listen" sh -c "[ \$(grep -c 'listening on' '$D/agent.log') -ge $1 ]"
 }
@@ -130,7 +133,11 @@ wait_for 30 "the state file to record the three zones as owned" sh -c \
 	"grep -q '^o a.example.com .* owned$' '$st' && grep -q '^o b.example.com .* owned$' '$st' && grep -q '^o c.example.com .* owned$' '$st'"
 state_ok || fail "state file trailer (line count, CRC-32)"
 ls "$D/state" | grep -v '^cat.example.state$' | grep -q . && fail "a temporary file was left beside the state file"
-ok "state file written by the Win32 code: complete, checksummed, no temporary left"
+# Wine's trace: kernelbase's MoveFileWithProgressW (behind MoveFileExW) renamed NAME.state.tmp over NAME.state
+# with flags 9 = MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH
+grep -q 'trace:file:MoveFileWithProgressW (L"[^"]*cat\.example\.state\.tmp",L"[^"]*cat\.example\.state",[0-9a-f]*,[0-9a-f]*,0009)' \
+	"$D/agent.log" || fail "no MoveFileExW(REPLACE_EXISTING | WRITE_THROUGH) of the state file in Wine's trace"
+ok "state file written by the Win32 code (MoveFileExW, flags 9): complete, checksummed, no temporary left"
 
 ctl del b.example.com > /dev/null   # the producer NOTIFYs (UDP, 0x2100); the refresh is an hour away
 wait_for 60 "the removal applied after the NOTIFY" sh -c "[ ! -f '$MS/zones/b.example.com' ]"
