@@ -106,6 +106,10 @@ msdns_child_done(void *arg, enum spawn_end how, long code)
 		why = "stopped with the agent";
 		r = ZONEOP_FAILED;
 		break;
+	case SPAWN_NOT_STARTED:
+		why = "PowerShell could not be started";
+		r = ZONEOP_FAILED;
+		break;
 	case SPAWN_EXITED:
 	default:
 		r = msdns_exit_result(code, &why);

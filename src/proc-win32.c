@@ -1,4 +1,4 @@
-/* One child process on Windows: CreateProcessW suspended into a kill-on-close job, three pipes served by threads. */
+/* One child process on Windows: CreateProcessW suspended into a kill-on-close job off the loop, three pipes served by threads. */
 #define LOG_MODULE "proc"
 #include "proc.h"
 
@@ -18,7 +18,12 @@
 /*
  * Why threads: anonymous pipes have no overlapped I/O and libevent cannot wait on them, so each pipe gets
  * a thread doing blocking ReadFile/WriteFile (the writer only once something is written), and the thread pool
- * waits for the process handle (RegisterWaitForSingleObject). A reader
+ * waits for the process handle (RegisterWaitForSingleObject). The start itself is a thread's too: proc_start
+ * makes the pipes and one thread, which runs CreateProcessW (under Wine it waits for the child's start-up,
+ * 35-200 ms, which on the loop made starts serial and held every other event back), starts the stderr
+ * reader and the wait, and then reads stdout. Until it has done so (`started`), proc_kill is remembered
+ * and done by it, and proc_pid, proc_wait and proc_free wait for it. When CreateProcessW fails there, the
+ * exit callback says PROC_NOT_STARTED. A reader
  * thread appends what it read to its stream's buffer under the proc's lock and activates the proc's
  * `wake` event (libevent is set up for threads by compat_init), so a child's output reaches the loop, cut
  * into lines, as it is printed rather than at its exit. The buffer is bounded: a full buffer makes the
@@ -49,6 +54,19 @@ struct proc {
 	char tag[96];
 	HANDLE process, job, waiter;   /* waiter: the thread pool's wait for the process's end */
 	DWORD pid;
+	/* the start, done by the stdout thread: what it needs, then `started` (manual-reset) once it is done */
+	wchar_t *wline, *wapp;
+	HANDLE child_in, child_out, child_err;   /* the child's ends, closed once it has them */
+	DWORD create_flags;
+	HANDLE started;
+	DWORD start_error;             /* why it did not start (0: it did); read after `started` */
+	const char *start_call;        /* the call that failed */
+	DWORD job_error;               /* under lock: no job could be had (logged on the loop) */
+	DWORD serve_error;             /* under lock: no stderr thread or no wait could be had (logged, killed) */
+	int warned;                    /* loop: job_error and serve_error were logged */
+	char prog[128];                /* argv[0], for the log */
+	int launched;                  /* under lock: process and job are set */
+	int kill_pending;              /* under lock: proc_kill came before the launch */
 	CRITICAL_SECTION lock;
 	struct event *wake, *retry;
 	struct stream out, err;
@@ -66,10 +84,10 @@ struct proc {
 	int killed_at_exit;            /* loop */
 };
 
-static DWORD WINAPI
-reader(LPVOID arg)
+/* Read one stream to its end (or until stopped), handing what comes to the loop. */
+static void
+read_stream(struct stream *s)
 {
-	struct stream *s = arg;
 	struct proc *p = s->p;
 	char chunk[4096];
 	DWORD n;
@@ -99,6 +117,12 @@ reader(LPVOID arg)
 	s->eof = 1;
 	LeaveCriticalSection(&p->lock);
 	event_active(p->wake, EV_READ, 0);
+}
+
+static DWORD WINAPI
+reader(LPVOID arg)
+{
+	read_stream(arg);
 	return 0;
 }
 
@@ -161,7 +185,7 @@ on_line(void *arg, const char *text, size_t len, unsigned flags)
 	s->p->cb.line(s->p->cb.arg, s->which, text, len, flags);
 }
 
-/* Kill the tree; without a job, also stop the readers (a descendant may hold the pipes). */
+/* Kill the tree (once launched); without a job, also stop the readers (a descendant may hold the pipes). */
 static void
 kill_tree(struct proc *p)
 {
@@ -174,8 +198,11 @@ kill_tree(struct proc *p)
 		LeaveCriticalSection(&p->lock);
 		SetEvent(p->out.space);
 		SetEvent(p->err.space);
+		EnterCriticalSection(&p->lock);   /* err.thread is set by the stdout thread */
 		CancelSynchronousIo(p->out.thread);
-		CancelSynchronousIo(p->err.thread);
+		if (p->err.thread)
+			CancelSynchronousIo(p->err.thread);
+		LeaveCriticalSection(&p->lock);
 	}
 }
 
@@ -187,7 +214,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	size_t n[2];
 	int eof[2], exited, i;
 	struct stream *s[2] = { &p->out, &p->err };
-	DWORD code;
+	DWORD code, job_error, serve_error;
 
 	(void)fd;
 	(void)what;
@@ -202,7 +229,17 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	exited = p->exited;
 	code = p->code;
+	job_error = p->job_error;
+	serve_error = p->serve_error;
 	LeaveCriticalSection(&p->lock);
+	if ((job_error || serve_error) && !p->warned) {
+		p->warned = 1;
+		if (job_error)   /* e.g. Server 2008 R2 inside another job: the child runs, but only it is killed */
+			log_warnx("%s: no job object (%s); its own children would outlive a kill", p->tag,
+			    win32_strerror(job_error));
+		if (serve_error)
+			log_warnx("%s: cannot serve it (%s); killed", p->tag, win32_strerror(serve_error));
+	}
 	for (i = 0; i < 2; i++) {
 		if (n[i])
 			SetEvent(s[i]->space);
@@ -224,6 +261,11 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	p->reported = 1;
+	if (p->start_error) {   /* written before `exited`, under the lock */
+		log_warnx("%s: cannot start %s: %s: %s", p->tag, p->prog, p->start_call, win32_strerror(p->start_error));
+		p->cb.exit(p->cb.arg, PROC_NOT_STARTED, (long)p->start_error);
+		return;
+	}
 	proclines_end(&p->out.lines, on_line, &p->out);
 	proclines_end(&p->err.lines, on_line, &p->err);
 	p->cb.exit(p->cb.arg, code >= 0xC0000000UL ? PROC_CRASHED : PROC_EXITED, (long)code);
@@ -260,6 +302,15 @@ make_job(void)
 	return job;
 }
 
+/* A child shares our console when we have one, in a process group of its own (a Ctrl+C typed there is not
+ * its); without one (a service) it gets a console of its own without a window. A console of its own costs
+ * a conhost process per child: under Wine ~70 ms of CPU, more than the child's own start-up. */
+static DWORD
+console_flags(void)
+{
+	return GetConsoleCP() != 0 ? CREATE_NEW_PROCESS_GROUP : CREATE_NO_WINDOW;
+}
+
 static void
 close_handle(HANDLE *h)
 {
@@ -279,17 +330,123 @@ join(HANDLE *t)
 	close_handle(t);
 }
 
+/* CreateProcessW suspended, into a job, resumed (the stdout thread's, see the top). Returns 0, or -1 with
+ * start_error and start_call set. The child's pipe ends and the command line are gone after it. */
+static int
+launch(struct proc *p)
+{
+	STARTUPINFOEXW si;
+	PROCESS_INFORMATION pi;
+	HANDLE inherit[3], job;
+	LPPROC_THREAD_ATTRIBUTE_LIST attrs;
+	SIZE_T asize = 0;
+	int inited = 0, kill, rc = -1;
+	DWORD job_error = 0;
+
+	/* only the three pipe ends are inherited: never our sockets */
+	InitializeProcThreadAttributeList(NULL, 1, 0, &asize);
+	attrs = HeapAlloc(GetProcessHeap(), 0, asize);
+	inherit[0] = p->child_in;
+	inherit[1] = p->child_out;
+	inherit[2] = p->child_err;
+	if (attrs == NULL || !(inited = InitializeProcThreadAttributeList(attrs, 1, 0, &asize)) ||
+	    !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit, sizeof inherit, NULL,
+	    NULL)) {
+		p->start_error = attrs == NULL ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
+		p->start_call = "attribute list";
+		goto out;
+	}
+	memset(&si, 0, sizeof si);
+	si.StartupInfo.cb = sizeof si;
+	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+	si.StartupInfo.hStdInput = p->child_in;
+	si.StartupInfo.hStdOutput = p->child_out;
+	si.StartupInfo.hStdError = p->child_err;
+	si.lpAttributeList = attrs;
+	if (!CreateProcessW(p->wapp, p->wline, NULL, NULL, TRUE,
+	    CREATE_SUSPENDED | p->create_flags | EXTENDED_STARTUPINFO_PRESENT, NULL, NULL, &si.StartupInfo, &pi)) {
+		p->start_error = GetLastError();
+		p->start_call = "CreateProcessW";
+		goto out;
+	}
+	job = make_job();
+	if (job == NULL || !AssignProcessToJobObject(job, pi.hProcess)) {
+		job_error = GetLastError();
+		close_handle(&job);
+	}
+	EnterCriticalSection(&p->lock);
+	p->job = job;
+	p->process = pi.hProcess;
+	p->pid = pi.dwProcessId;
+	p->job_error = job_error;
+	p->launched = 1;
+	kill = p->kill_pending;
+	LeaveCriticalSection(&p->lock);
+	if (kill)   /* proc_kill came first: it never runs */
+		kill_tree(p);
+	ResumeThread(pi.hThread);
+	CloseHandle(pi.hThread);
+	rc = 0;
+out:
+	if (inited)
+		DeleteProcThreadAttributeList(attrs);
+	if (attrs)
+		HeapFree(GetProcessHeap(), 0, attrs);
+	close_handle(&p->child_in);
+	close_handle(&p->child_out);
+	close_handle(&p->child_err);
+	free(p->wline);
+	free(p->wapp);
+	p->wline = p->wapp = NULL;
+	return rc;
+}
+
+/* The stdout thread: starts the child, its stderr reader and the wait for its end, then reads stdout. */
+static DWORD WINAPI
+start_thread(LPVOID arg)
+{
+	struct proc *p = arg;
+	HANDLE t;
+	DWORD serve_error = 0;
+
+	if (launch(p) != 0) {
+		EnterCriticalSection(&p->lock);
+		p->out.eof = p->err.eof = 1;
+		p->exited = 1;
+		LeaveCriticalSection(&p->lock);
+		SetEvent(p->started);
+		event_active(p->wake, EV_READ, 0);
+		return 0;
+	}
+	if ((t = CreateThread(NULL, 0, reader, &p->err, 0, NULL)) == NULL)
+		serve_error = GetLastError();
+	if (!RegisterWaitForSingleObject(&p->waiter, p->process, on_process_end, p, INFINITE, WT_EXECUTEONLYONCE)) {
+		serve_error = GetLastError();
+		p->waiter = NULL;
+	}
+	EnterCriticalSection(&p->lock);
+	p->err.thread = t;
+	if (t == NULL)
+		p->err.eof = 1;
+	p->serve_error = serve_error;
+	LeaveCriticalSection(&p->lock);
+	if (serve_error)   /* it cannot be served: it ends now (and the loop logs why) */
+		kill_tree(p);
+	SetEvent(p->started);
+	read_stream(&p->out);
+	if (p->waiter == NULL) {   /* no wait in the pool: this thread waits */
+		WaitForSingleObject(p->process, INFINITE);
+		on_process_end(p, FALSE);
+	}
+	return 0;
+}
+
 struct proc *
 proc_start(struct event_base *base, const char *const argv[], const char *tag, const struct proc_cb *cb)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-	STARTUPINFOEXW si;
-	PROCESS_INFORMATION pi;
-	HANDLE child_in = NULL, child_out = NULL, child_err = NULL, inherit[3];
-	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
-	SIZE_T asize = 0;
 	char *line = NULL;
-	wchar_t *wline = NULL, *wapp = NULL;
+	DWORD attr;
 	struct proc *p = calloc(1, sizeof *p);
 
 	if (p == NULL || (line = malloc(CMDLINE_MAX)) == NULL) {
@@ -299,6 +456,7 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 	p->base = base;
 	p->cb = *cb;
 	snprintf(p->tag, sizeof p->tag, "%s", tag);
+	snprintf(p->prog, sizeof p->prog, "%s", argv[0]);
 	InitializeCriticalSection(&p->lock);
 	p->out.p = p->err.p = p;
 	p->out.which = PROC_STDOUT;
@@ -309,12 +467,19 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 		log_warnx("%s: command line too long or not quotable", tag);
 		goto fail;
 	}
-	wline = win32_wide(line);
-	wapp = win32_wide(argv[0]);
-	if (wline == NULL || wapp == NULL)
+	p->wline = win32_wide(line);
+	p->wapp = win32_wide(argv[0]);
+	if (p->wline == NULL || p->wapp == NULL)
 		goto fail;
-	if (!CreatePipe(&child_in, &p->in, &sa, 0) || !CreatePipe(&p->out.pipe, &child_out, &sa, 0) ||
-	    !CreatePipe(&p->err.pipe, &child_err, &sa, 0)) {
+	/* what CreateProcessW would say at once is said here, where proc_start can still return NULL */
+	attr = GetFileAttributesW(p->wapp);
+	if (attr == INVALID_FILE_ATTRIBUTES || (attr & FILE_ATTRIBUTE_DIRECTORY)) {
+		log_warnx("%s: cannot start %s: %s", tag, argv[0],
+		    attr == INVALID_FILE_ATTRIBUTES ? win32_strerror(GetLastError()) : "a directory");
+		goto fail;
+	}
+	if (!CreatePipe(&p->child_in, &p->in, &sa, 0) || !CreatePipe(&p->out.pipe, &p->child_out, &sa, 0) ||
+	    !CreatePipe(&p->err.pipe, &p->child_err, &sa, 0)) {
 		log_warnx("%s: CreatePipe: %s", tag, win32_strerror(GetLastError()));
 		goto fail;
 	}
@@ -324,87 +489,42 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 	p->out.space = CreateEventW(NULL, FALSE, FALSE, NULL);
 	p->err.space = CreateEventW(NULL, FALSE, FALSE, NULL);
 	p->wready = CreateEventW(NULL, FALSE, FALSE, NULL);
+	p->started = CreateEventW(NULL, TRUE, FALSE, NULL);
 	p->wake = event_new(base, -1, EV_READ, on_wake, p);
 	p->retry = evtimer_new(base, on_retry, p);
-	if (p->out.space == NULL || p->err.space == NULL || p->wready == NULL || p->wake == NULL || p->retry == NULL)
+	if (p->out.space == NULL || p->err.space == NULL || p->wready == NULL || p->started == NULL ||
+	    p->wake == NULL || p->retry == NULL)
 		goto fail;
-	/* only the three pipe ends are inherited: never our sockets */
-	InitializeProcThreadAttributeList(NULL, 1, 0, &asize);
-	attrs = HeapAlloc(GetProcessHeap(), 0, asize);
-	inherit[0] = child_in;
-	inherit[1] = child_out;
-	inherit[2] = child_err;
-	if (attrs == NULL || !InitializeProcThreadAttributeList(attrs, 1, 0, &asize) ||
-	    !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit, sizeof inherit, NULL,
-	    NULL)) {
-		log_warnx("%s: attribute list: %s", tag, win32_strerror(GetLastError()));
-		goto fail;
-	}
-	memset(&si, 0, sizeof si);
-	si.StartupInfo.cb = sizeof si;
-	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-	si.StartupInfo.hStdInput = child_in;
-	si.StartupInfo.hStdOutput = child_out;
-	si.StartupInfo.hStdError = child_err;
-	si.lpAttributeList = attrs;
-	if (!CreateProcessW(wapp, wline, NULL, NULL, TRUE,
-	    CREATE_SUSPENDED | CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT, NULL, NULL, &si.StartupInfo, &pi)) {
-		log_warnx("%s: cannot start %s: %s", tag, argv[0], win32_strerror(GetLastError()));
-		goto fail;
-	}
-	p->job = make_job();
-	if (p->job == NULL || !AssignProcessToJobObject(p->job, pi.hProcess)) {
-		/* e.g. Server 2008 R2 inside another job: the child runs, but only it is killed */
-		log_warnx("%s: no job object (%s); its own children would outlive a kill", tag,
-		    win32_strerror(GetLastError()));
-		close_handle(&p->job);
-	}
-	p->process = pi.hProcess;
-	p->pid = pi.dwProcessId;
-	ResumeThread(pi.hThread);
-	CloseHandle(pi.hThread);
-	close_handle(&child_in);
-	close_handle(&child_out);
-	close_handle(&child_err);
-	DeleteProcThreadAttributeList(attrs);
-	HeapFree(GetProcessHeap(), 0, attrs);
-	free(line);
-	free(wline);
-	free(wapp);
+	p->create_flags = console_flags();
 	event_add(p->wake, NULL);
-	p->out.thread = CreateThread(NULL, 0, reader, &p->out, 0, NULL);
-	p->err.thread = CreateThread(NULL, 0, reader, &p->err, 0, NULL);
-	if (p->out.thread == NULL || p->err.thread == NULL ||
-	    !RegisterWaitForSingleObject(&p->waiter, p->process, on_process_end, p, INFINITE, WT_EXECUTEONLYONCE)) {
+	/* suspended until out.thread is set: kill_tree may read it from the thread itself */
+	if ((p->out.thread = CreateThread(NULL, 0, start_thread, p, CREATE_SUSPENDED, NULL)) == NULL) {
 		log_warnx("%s: CreateThread: %s", tag, win32_strerror(GetLastError()));
-		p->waiter = NULL;
-		proc_free(p);
-		return NULL;
+		goto fail;
 	}
-	log_debug("%s: started pid %lu", tag, (unsigned long)p->pid);
+	ResumeThread(p->out.thread);
+	free(line);
+	log_debug("%s: starting %s", tag, argv[0]);
 	return p;
 fail:
-	if (attrs) {
-		DeleteProcThreadAttributeList(attrs);
-		HeapFree(GetProcessHeap(), 0, attrs);
-	}
-	close_handle(&child_in);
-	close_handle(&child_out);
-	close_handle(&child_err);
+	close_handle(&p->child_in);
+	close_handle(&p->child_out);
+	close_handle(&p->child_err);
 	close_handle(&p->in);
 	close_handle(&p->out.pipe);
 	close_handle(&p->err.pipe);
 	close_handle(&p->out.space);
 	close_handle(&p->err.space);
 	close_handle(&p->wready);
+	close_handle(&p->started);
 	if (p->wake)
 		event_free(p->wake);
 	if (p->retry)
 		event_free(p->retry);
 	DeleteCriticalSection(&p->lock);
 	free(line);
-	free(wline);
-	free(wapp);
+	free(p->wline);
+	free(p->wapp);
 	free(p);
 	return NULL;
 }
@@ -462,19 +582,35 @@ proc_close_stdin(struct proc *p)
 void
 proc_kill(struct proc *p)
 {
-	if (!p->reported)
+	int launched;
+
+	if (p->reported)
+		return;
+	EnterCriticalSection(&p->lock);
+	launched = p->launched;
+	p->kill_pending = 1;   /* not launched yet: the stdout thread kills it at once */
+	LeaveCriticalSection(&p->lock);
+	if (launched)
 		kill_tree(p);
 }
 
 int
 proc_wait(struct proc *p, unsigned timeout_ms)
 {
-	return WaitForSingleObject(p->process, timeout_ms) != WAIT_TIMEOUT;
+	ULONGLONG t0 = GetTickCount64(), spent;
+
+	if (WaitForSingleObject(p->started, timeout_ms) == WAIT_TIMEOUT)
+		return 0;
+	if (p->process == NULL)   /* it never started */
+		return 1;
+	spent = GetTickCount64() - t0;
+	return WaitForSingleObject(p->process, spent < timeout_ms ? (DWORD)(timeout_ms - spent) : 0) != WAIT_TIMEOUT;
 }
 
 long
 proc_pid(const struct proc *p)
 {
+	WaitForSingleObject(p->started, INFINITE);
 	return (long)p->pid;
 }
 
@@ -483,6 +619,7 @@ proc_free(struct proc *p)
 {
 	if (p == NULL)
 		return;
+	WaitForSingleObject(p->started, INFINITE);   /* a start under way ends first */
 	if (p->process && WaitForSingleObject(p->process, 0) == WAIT_TIMEOUT)
 		kill_tree(p);
 	else if (p->job)
@@ -510,6 +647,7 @@ proc_free(struct proc *p)
 	close_handle(&p->out.space);
 	close_handle(&p->err.space);
 	close_handle(&p->wready);
+	close_handle(&p->started);
 	DeleteCriticalSection(&p->lock);
 	free(p->wq);
 	free(p);

@@ -14,6 +14,8 @@ enum proc_stream { PROC_STDOUT, PROC_STDERR };
 enum proc_end {
 	PROC_EXITED,     /* ran to its end (or was killed): code is its exit status */
 	PROC_CRASHED,    /* ended by a signal (POSIX) or an exception (NTSTATUS >= 0xC0000000): code says which */
+	PROC_NOT_STARTED,   /* Windows: it could not be started after all (logged): nothing ran, no line came;
+	                     * code is the system's error */
 };
 
 struct proc_cb {
@@ -28,7 +30,9 @@ struct proc_cb {
 
 /* Start argv[0] with argv (NULL-terminated) in a tree of its own (process group / job object), with its
  * three standard streams as pipes and no other descriptor or handle of ours. tag names it in the log.
- * Returns NULL when it could not start (logged; no callback is ever called). */
+ * Returns NULL when it could not start (logged; no callback is ever called). On Windows the process is
+ * created by a thread of its own, as CreateProcess can take long (under Wine it waits for the child's
+ * start-up): proc_start checks that argv[0] is a file, and a later failure comes as PROC_NOT_STARTED. */
 struct proc *proc_start(struct event_base *base, const char *const argv[], const char *tag,
     const struct proc_cb *cb);
 /* Queue len octets for the child's stdin (written as it reads). Returns 0, or -1 once stdin is closed. */
@@ -40,7 +44,7 @@ void proc_kill(struct proc *p);
 /* Block up to timeout_ms for the child to end, without running the loop (for a graceful stop: close
  * stdin, wait, then proc_free). Returns 1 when it has ended, 0 when it still runs. */
 int proc_wait(struct proc *p, unsigned timeout_ms);
-/* The child's process id. */
+/* The child's process id (on Windows, waits for the start under way; 0 when it did not start). */
 long proc_pid(const struct proc *p);
 /* Kill the child's tree if it still runs and free p; no callback is called after this. */
 void proc_free(struct proc *p);

@@ -85,7 +85,10 @@ child_exit(void *arg, enum proc_end how, long code)
 {
 	struct child *c = arg;
 
-	if (c->timed_out)
+	if (how == PROC_NOT_STARTED) {
+		metrics_process(METRICS_PROC_START_FAILED);
+		child_end(c, SPAWN_NOT_STARTED, code);
+	} else if (c->timed_out)
 		child_end(c, SPAWN_TIMEOUT, -1);
 	else if (how == PROC_CRASHED)
 		child_end(c, SPAWN_CRASHED, code);

@@ -12,6 +12,7 @@ enum spawn_end {
 	SPAWN_TIMEOUT,   /* killed (with its whole tree) at the timeout */
 	SPAWN_CRASHED,   /* ended by a signal or an exception: code is the signal or NTSTATUS */
 	SPAWN_KILLED,    /* killed because the spawner was freed */
+	SPAWN_NOT_STARTED,   /* it could not be started after all (Windows, see proc.h): nothing ran */
 };
 
 #define SPAWN_LOG_LINES 200   /* lines of a child's output logged; the rest is counted */
