@@ -1,4 +1,4 @@
-/* Tests of proc (proc-posix.c / proc-win32.c): lines as printed, stdin, both streams, cut and partial lines, tree kill, descriptors. */
+/* Tests of proc (proc-posix.c / proc-win32.c): lines as printed, stdin, both streams, cut and partial lines, tree kill, descriptors, starts that fail late, kill/free at once, no threads or handles left. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +298,101 @@ START_TEST(missing_program)
 }
 END_TEST
 
+/* A program that is a file but not one that runs: no line, no leftover; on Windows proc_start returns and
+ * the start fails on its thread (PROC_NOT_STARTED), elsewhere proc_start says so at once. */
+START_TEST(not_a_program)
+{
+	char *dir = tu_tmpdir("proc-notexe"), *path;
+	const char *argv[2];
+	struct run r;
+	struct proc_cb cb = { on_line, on_exit_cb, &r };
+
+	ck_assert_ptr_nonnull(dir);
+	path = tu_write_file(dir, "notaprogram.exe", "this is text, not a program\n");
+	ck_assert_ptr_nonnull(path);
+	argv[0] = path;
+	argv[1] = NULL;
+	memset(&r, 0, sizeof r);
+	r.p = proc_start(base, argv, "child", &cb);
+	if (r.p != NULL) {
+		wait_for(&r, NULL);
+		ck_assert_int_eq(r.how, PROC_NOT_STARTED);
+		ck_assert_int_ne(r.code, 0);
+		ck_assert_int_eq(r.n, 0);
+		ck_assert_int_eq(proc_wait(r.p, 0), 1);
+		proc_free(r.p);
+	}
+	ck_assert_int_eq(r.ended, r.p != NULL);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* Kill and free at once, while the start may still be under way: the child never outlives them. */
+START_TEST(kill_or_free_at_once)
+{
+	const char *args[] = { "--hang", NULL };
+	struct run r;
+	long pid;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		start(&r, args);
+		proc_kill(r.p);
+		wait_for(&r, NULL);
+		ck_assert_int_eq(r.ended, 1);
+		pid = proc_pid(r.p);
+		proc_free(r.p);
+		ck_assert_msg(pid <= 0 || !tu_pid_alive(pid), "killed child %ld still runs", pid);
+		start(&r, args);
+		proc_free(r.p);   /* no callback after this */
+		ck_assert_int_eq(r.ended, 0);
+	}
+	start(&r, args);
+	pid = proc_pid(r.p);
+	ck_assert_int_gt(pid, 0);
+	proc_free(r.p);
+	tu_sleep_ms(100);
+	ck_assert_msg(!tu_pid_alive(pid), "child %ld outlived proc_free", pid);
+}
+END_TEST
+
+/* Forty children one after another, some killed, some freed at once: afterwards no more threads and no
+ * more descriptors or handles than after the first (threads serving children are reused, not piled up). */
+START_TEST(many_children_leave_nothing)
+{
+	const char *ex[] = { "--exit", "3", NULL }, *hang[] = { "--hang", NULL };
+	struct run r;
+	long threads, handles, t, h;
+	int i;
+
+	start(&r, ex);
+	wait_for(&r, NULL);
+	proc_free(r.p);
+	threads = tu_self_threads();
+	handles = tu_self_handles();
+	for (i = 0; i < 40; i++) {
+		start(&r, i % 4 == 3 ? hang : ex);
+		if (i % 4 == 3)
+			proc_kill(r.p);
+		wait_for(&r, NULL);
+		ck_assert_int_eq(r.ended, 1);
+		if (i % 4 != 3)
+			ck_assert_int_eq(r.code, 3);
+		proc_free(r.p);
+		if (i % 8 == 5) {   /* and one freed while it may still be starting */
+			start(&r, hang);
+			proc_free(r.p);
+		}
+	}
+	t = tu_self_threads();
+	h = tu_self_handles();
+	/* the thread pool may keep an idle thread or two more than after the first child */
+	ck_assert_msg(threads < 0 || t <= threads + 4, "threads: %ld after the first child, %ld after 45 more", threads, t);
+	ck_assert_msg(handles < 0 || h <= handles, "handles: %ld after the first child, %ld after 45 more", handles, h);
+}
+END_TEST
+
 #ifndef _WIN32
 #include <sys/socket.h>
 #include <unistd.h>
@@ -345,6 +440,9 @@ main(void)
 	tcase_add_test(tc, kill_takes_the_tree);
 	tcase_add_test(tc, free_kills_without_callback);
 	tcase_add_test(tc, missing_program);
+	tcase_add_test(tc, not_a_program);
+	tcase_add_test(tc, kill_or_free_at_once);
+	tcase_add_test(tc, many_children_leave_nothing);
 #ifndef _WIN32
 	tcase_add_test(tc, child_gets_only_its_pipes);
 #endif

@@ -1,6 +1,7 @@
 /* Test processes on POSIX: the program under test as a child with its output in a file. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -178,4 +179,31 @@ tu_native_split(const char *line, char *out, size_t outlen)
 	(void)out;
 	(void)outlen;
 	return -2;
+}
+
+static long
+count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - (strcmp(path, "/proc/self/fd") == 0);   /* the directory's own descriptor */
+}
+
+long
+tu_self_threads(void)
+{
+	return count_entries("/proc/self/task");
+}
+
+long
+tu_self_handles(void)
+{
+	return count_entries("/proc/self/fd");
 }

@@ -4,6 +4,7 @@
 #include <winsock2.h>
 #include <windows.h>
 #include <shellapi.h>
+#include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,4 +263,28 @@ tu_native_split(const char *line, char *out, size_t outlen)
 	LocalFree(argv);
 	free(w);
 	return argc;
+}
+
+long
+tu_self_threads(void)
+{
+	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+	THREADENTRY32 te;
+	long n = 0;
+
+	if (snap == INVALID_HANDLE_VALUE)
+		return -1;
+	te.dwSize = sizeof te;
+	for (BOOL ok = Thread32First(snap, &te); ok; ok = Thread32Next(snap, &te))
+		n += te.th32OwnerProcessID == GetCurrentProcessId();
+	CloseHandle(snap);
+	return n ? n : -1;
+}
+
+long
+tu_self_handles(void)
+{
+	DWORD n = 0;
+
+	return GetProcessHandleCount(GetCurrentProcess(), &n) && n > 0 ? (long)n : -1;
 }

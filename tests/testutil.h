@@ -57,6 +57,10 @@ void tu_setenv(const char *name, const char *value);
 int tu_pid_alive(long pid);
 /* Kill process pid from outside (SIGKILL / TerminateProcess), as an operator or a crash would. */
 void tu_pid_kill(long pid);
+/* Threads and open descriptors / handles of this process now; -1 when the system does not say (Wine's
+ * GetProcessHandleCount is a stub returning 0). */
+long tu_self_threads(void);
+long tu_self_handles(void);
 /* Resident memory of p in KiB, or -1 where it cannot be read. */
 long tu_proc_rss_kb(struct tu_proc *p);
 /* Split line with the system's CommandLineToArgvW into out (UTF-8, '\n'-separated). Returns the
