@@ -5,9 +5,9 @@
 #include <string.h>
 
 struct slot {
-	uint64_t hash;     /* 0 = empty */
+	uint32_t hash;     /* 0 = empty */
+	uint32_t len;
 	char *key;
-	size_t len;
 	void *value;
 };
 
@@ -17,6 +17,17 @@ struct catmap {
 	size_t count;
 	int borrow;        /* keys are the caller's, not copies */
 };
+
+static uint64_t hash_bytes(const void *key, size_t len);
+
+/* The slot hash of a key: 32 bits, never 0 (0 marks an empty slot). */
+static uint32_t
+slot_hash(const void *key, size_t len)
+{
+	uint32_t h = (uint32_t)hash_bytes(key, len);
+
+	return h == 0 ? 1 : h;
+}
 
 static uint64_t
 hash_bytes(const void *key, size_t len)
@@ -63,7 +74,7 @@ catmap_new(void)
 }
 
 static struct slot *
-find(const struct catmap *m, const void *key, size_t len, uint64_t h)
+find(const struct catmap *m, const void *key, size_t len, uint32_t h)
 {
 	size_t i = (size_t)h & (m->cap - 1);
 
@@ -100,7 +111,7 @@ grow(struct catmap *m)
 void *
 catmap_get(const struct catmap *m, const void *key, size_t len)
 {
-	struct slot *s = find(m, key, len, hash_bytes(key, len));
+	struct slot *s = find(m, key, len, slot_hash(key, len));
 
 	return s->hash != 0 ? s->value : NULL;
 }
@@ -108,10 +119,14 @@ catmap_get(const struct catmap *m, const void *key, size_t len)
 int
 catmap_put(struct catmap *m, const void *key, size_t len, void *value)
 {
-	uint64_t h = hash_bytes(key, len);
-	struct slot *s = find(m, key, len, h);
+	uint32_t h;
+	struct slot *s;
 	char *k;
 
+	if (len > UINT32_MAX - 1)
+		return -1;
+	h = slot_hash(key, len);
+	s = find(m, key, len, h);
 	if (s->hash != 0) {
 		s->value = value;
 		return 1;
@@ -132,7 +147,7 @@ catmap_put(struct catmap *m, const void *key, size_t len, void *value)
 	}
 	s->hash = h;
 	s->key = k;
-	s->len = len;
+	s->len = (uint32_t)len;
 	s->value = value;
 	m->count++;
 	return 0;
@@ -141,7 +156,7 @@ catmap_put(struct catmap *m, const void *key, size_t len, void *value)
 void *
 catmap_del(struct catmap *m, const void *key, size_t len)
 {
-	struct slot *s = find(m, key, len, hash_bytes(key, len));
+	struct slot *s = find(m, key, len, slot_hash(key, len));
 	size_t i, j;
 	void *v;
 
