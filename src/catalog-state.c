@@ -19,9 +19,11 @@
 #define STATE_FILE_MAX (512u * 1024 * 1024)
 #define LABEL_TEXT_MAX (WIRE_LABEL_MAX * 4)
 
+/* One zone of a map, in one allocation: the map's key is zone (borrowed), label follows it. */
 struct entry {
 	char *label;
 	enum catalog_own how;
+	char zone[];
 };
 
 struct catalog_state {
@@ -54,10 +56,7 @@ map_clear(struct catmap *m)
 	void *v;
 
 	while (catmap_next(m, &pos, NULL, NULL, &v)) {
-		struct entry *e = v;
-
-		free(e->label);
-		free(e);
+		free(v);
 	}
 }
 
@@ -77,8 +76,8 @@ catalog_state_new(const char *catalog)
 	if (s == NULL)
 		return NULL;
 	snprintf(s->name, sizeof s->name, "%s", catalog);
-	s->members = catmap_new();
-	s->owned = catmap_new();
+	s->members = catmap_new_borrowing();   /* keys: the entries' zone */
+	s->owned = catmap_new_borrowing();
 	if (s->members == NULL || s->owned == NULL) {
 		catalog_state_free(s);
 		return NULL;
@@ -130,25 +129,32 @@ catalog_state_set_serial(struct catalog_state *s, uint32_t serial)
 static int
 map_set(struct catmap *m, const char *zone, const char *label, enum catalog_own how)
 {
-	struct entry *e = catmap_get(m, zone, strlen(zone));
-	char *l = strdup(label);
+	size_t zl = strlen(zone), ll = strlen(label);
+	struct entry *e = catmap_get(m, zone, zl), *old;
 
-	if (l == NULL)
-		return -1;
-	if (e != NULL) {
-		free(e->label);
-		e->label = l;
+	if (e != NULL && strlen(e->label) >= ll) {
+		/* in place (the usual case: pending -> owned): the map does not move */
+		memmove(e->label, label, ll + 1);
 		e->how = how;
 		return 0;
 	}
-	e = malloc(sizeof *e);
-	if (e == NULL || catmap_put(m, zone, strlen(zone), e) < 0) {
+	e = malloc(sizeof *e + zl + 1 + ll + 1);
+	if (e == NULL)
+		return -1;
+	memcpy(e->zone, zone, zl + 1);
+	e->label = e->zone + zl + 1;
+	memcpy(e->label, label, ll + 1);
+	e->how = how;
+	/* the key is inside the entry: a replaced entry leaves the map before it is freed */
+	old = catmap_del(m, zone, zl);
+	if (catmap_put(m, e->zone, zl, e) < 0) {
 		free(e);
-		free(l);
+		if (old != NULL && catmap_put(m, old->zone, zl, old) == 0)
+			return -1;
+		free(old);
 		return -1;
 	}
-	e->label = l;
-	e->how = how;
+	free(old);
 	return 0;
 }
 
@@ -212,12 +218,7 @@ catalog_state_owner(const struct catalog_state *s, const char *zone, enum catalo
 void
 catalog_state_disown(struct catalog_state *s, const char *zone)
 {
-	struct entry *e = catmap_del(s->owned, zone, strlen(zone));
-
-	if (e != NULL) {
-		free(e->label);
-		free(e);
-	}
+	free(catmap_del(s->owned, zone, strlen(zone)));
 }
 
 size_t
@@ -295,11 +296,29 @@ crc32_update(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
+/* The file being written, through a small buffer: the state is streamed (100,000 members are 6 MB). */
 struct buf {
 	char *p;
 	size_t len, cap;
-	int failed;
+	int failed;        /* out of memory */
+	FILE *f;
+	uint32_t crc;      /* of everything written so far */
+	int werr;          /* errno of a failed write, 0 */
 };
+
+#define BUF_FLUSH_AT 32768
+
+/* Write out what the buffer holds (counted in the CRC). */
+static void
+buf_flush(struct buf *b)
+{
+	if (b->len == 0 || b->failed || b->werr)
+		return;
+	b->crc = crc32_update(b->crc, b->p, b->len);
+	if (fwrite(b->p, 1, b->len, b->f) != b->len)
+		b->werr = errno ? errno : EIO;
+	b->len = 0;
+}
 
 static void buf_printf(struct buf *b, const char *fmt, ...) LOG_PRINTF(2, 3);
 
@@ -321,6 +340,8 @@ buf_printf(struct buf *b, const char *fmt, ...)
 		}
 		if ((size_t)n < b->cap - b->len) {
 			b->len += (size_t)n;
+			if (b->len >= BUF_FLUSH_AT)
+				buf_flush(b);
 			return;
 		}
 		{
@@ -352,16 +373,28 @@ catalog_state_path(const char *dir, const char *catalog)
 int
 catalog_state_save(const struct catalog_state *s, const char *path, char *why, size_t whylen)
 {
-	struct buf b = { malloc(4096), 0, 4096, 0 };
+	struct buf b = { malloc(BUF_FLUSH_AT + 4096), 0, BUF_FLUSH_AT + 4096, 0, NULL, 0, 0 };
 	size_t pos = 0, lines = 0, tl;
 	const char *zone, *label;
 	enum catalog_own how;
 	char *tmp;
-	FILE *f;
 	int err;
 
-	if (b.p == NULL) {
+	tl = strlen(path) + 5;
+	tmp = malloc(tl);
+	if (b.p == NULL || tmp == NULL) {
+		free(b.p);
+		free(tmp);
 		why_set(why, whylen, "out of memory");
+		return -1;
+	}
+	snprintf(tmp, tl, "%s.tmp", path);
+	b.f = compat_fopen(tmp, "wb");
+	if (b.f == NULL) {
+		err = errno;
+		why_set(why, whylen, "cannot create %s: %s", tmp, strerror(err));
+		free(tmp);
+		free(b.p);
 		return -1;
 	}
 	buf_printf(&b, "%s\ncatalog %s\n", STATE_MAGIC, s->name);
@@ -379,39 +412,19 @@ catalog_state_save(const struct catalog_state *s, const char *path, char *why, s
 		buf_printf(&b, "o %s %s %s\n", zone, label, how == CATALOG_OWNED ? "owned" : "pending");
 		lines++;
 	}
-	buf_printf(&b, "end %zu %08" PRIx32 "\n", lines, crc32_update(0, b.p, b.len));
-	if (b.failed) {
-		free(b.p);
-		why_set(why, whylen, "out of memory");
-		return -1;
-	}
-	tl = strlen(path) + 5;
-	tmp = malloc(tl);
-	if (tmp == NULL) {
-		free(b.p);
-		why_set(why, whylen, "out of memory");
-		return -1;
-	}
-	snprintf(tmp, tl, "%s.tmp", path);
-	f = compat_fopen(tmp, "wb");
-	if (f == NULL) {
-		err = errno;
-		why_set(why, whylen, "cannot create %s: %s", tmp, strerror(err));
-		free(tmp);
-		free(b.p);
-		return -1;
-	}
-	if (fwrite(b.p, 1, b.len, f) != b.len || catalog_disk_flush(f) != 0) {
-		err = errno;
-		fclose(f);
-		remove(tmp);
-		why_set(why, whylen, "cannot write %s: %s", tmp, strerror(err));
-		free(tmp);
-		free(b.p);
-		return -1;
-	}
+	buf_flush(&b);
+	buf_printf(&b, "end %zu %08" PRIx32 "\n", lines, b.crc);
+	buf_flush(&b);
 	free(b.p);
-	if (fclose(f) != 0 || catalog_disk_replace(tmp, path) != 0) {
+	if (b.failed || b.werr || catalog_disk_flush(b.f) != 0) {
+		err = b.failed ? ENOMEM : b.werr ? b.werr : errno;
+		fclose(b.f);
+		remove(tmp);
+		why_set(why, whylen, "cannot write %s: %s", tmp, b.failed ? "out of memory" : strerror(err));
+		free(tmp);
+		return -1;
+	}
+	if (fclose(b.f) != 0 || catalog_disk_replace(tmp, path) != 0) {
 		err = errno;
 		remove(tmp);
 		why_set(why, whylen, "cannot replace %s: %s", path, strerror(err));

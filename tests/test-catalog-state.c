@@ -83,6 +83,43 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* A large state (written through the save's small buffer, many flushes): read back whole; a label replaced
+ * by a longer and a shorter one. */
+START_TEST(large_round_trip)
+{
+	char *dir = tu_tmpdir("catstate"), *path = catalog_state_path(dir, "cat.example"), why[256] = "";
+	struct catalog_state *s = catalog_state_new("cat.example"), *t = catalog_state_new("cat.example");
+	char zone[64], label[64];
+	enum catalog_own how;
+	size_t i;
+
+	catalog_state_set_serial(s, 7);
+	for (i = 0; i < 20000; i++) {
+		snprintf(zone, sizeof zone, "z%zu.example", i);
+		snprintf(label, sizeof label, "%08zx-0000-4000-8000-000000000000", i);
+		ck_assert_int_eq(catalog_state_member_set(s, zone, label), 0);
+		if (i % 3 == 0)
+			ck_assert_int_eq(catalog_state_own(s, zone, label, i % 2 ? CATALOG_OWNED : CATALOG_PENDING), 0);
+	}
+	ck_assert_int_eq(catalog_state_own(s, "z3.example", "a-much-longer-label-than-before-0000-4000-8000", CATALOG_OWNED), 0);
+	ck_assert_int_eq(catalog_state_own(s, "z6.example", "short", CATALOG_OWNED), 0);
+	ck_assert_int_eq(catalog_state_save(s, path, why, sizeof why), 0);
+	ck_assert_int_eq(catalog_state_load(t, path, why, sizeof why), 0);
+	ck_assert_uint_eq(catalog_state_members(t), 20000);
+	ck_assert_uint_eq(catalog_state_owned(t), 6667);
+	ck_assert_str_eq(catalog_state_member(t, "z19999.example"), "00004e1f-0000-4000-8000-000000000000");
+	ck_assert_str_eq(catalog_state_owner(t, "z3.example", &how), "a-much-longer-label-than-before-0000-4000-8000");
+	ck_assert_int_eq(how, CATALOG_OWNED);
+	ck_assert_str_eq(catalog_state_owner(t, "z6.example", &how), "short");
+	ck_assert_str_eq(catalog_state_owner(t, "z9999.example", &how), "0000270f-0000-4000-8000-000000000000");
+	ck_assert_int_eq(how, CATALOG_OWNED);
+	catalog_state_free(s);
+	catalog_state_free(t);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* A state file cut at every offset, or with any one octet changed, loads as the original or as nothing. */
 START_TEST(damaged_never_half_trusted)
 {
@@ -189,6 +226,7 @@ main(void)
 	TCase *tc = tcase_create("catalog-state");
 
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, large_round_trip);
 	tcase_add_test(tc, damaged_never_half_trusted);
 	tcase_add_test(tc, failed_save_keeps_old);
 	tcase_add_test(tc, zone_names);
