@@ -112,7 +112,11 @@ class Agent:
         out = {}
         zd = os.path.join(self.state, 'zones')
         for z in os.listdir(zd) if os.path.isdir(zd) else []:
-            kv = dict(l.split('=', 1) for l in open(os.path.join(zd, z)).read().splitlines() if '=' in l)
+            try:
+                text = open(os.path.join(zd, z)).read()
+            except FileNotFoundError:   # deleted (or renamed into place) between listdir and open
+                continue
+            kv = dict(l.split('=', 1) for l in text.splitlines() if '=' in l)
             out[z] = kv.get('masters', '')
         return out
 
