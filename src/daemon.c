@@ -2,6 +2,7 @@
 #define LOG_MODULE "daemon"
 #include "daemon.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct daemon {
 	struct event *drain_ev;     /* polls until in-flight work is done */
 	uint64_t deadline;
 	int stopping, abandoned;
+	atomic_uint stops;          /* daemon_stop() calls: two may come as one activation of stop_ev */
 };
 
 /* The backend named by cfg->agent.backend_driver: the one place that chooses. */
@@ -97,6 +99,7 @@ static void
 stop_now(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	unsigned stops = atomic_load(&d->stops);   /* two stops may come as this one activation */
 
 	(void)fd;
 	(void)what;
@@ -113,6 +116,10 @@ stop_now(evutil_socket_t fd, short what, void *arg)
 	listener_stop(d->listener);
 	opsview_stopping(d->ops);
 	d->deadline = compat_monotonic_ms() + (uint64_t)(d->cfg->msdns.operation_timeout * 1000) + STOP_GRACE_S * 1000;
+	if (stops > 1) {   /* the second came before the loop saw the first */
+		log_warnx("stop asked again: abandoning what is still in flight");
+		d->deadline = compat_monotonic_ms();
+	}
 	drain_check(-1, 0, d);
 }
 
@@ -195,6 +202,7 @@ daemon_run(struct daemon *d)
 void
 daemon_stop(struct daemon *d)
 {
+	atomic_fetch_add(&d->stops, 1);
 	event_active(d->stop_ev, EV_TIMEOUT, 0);
 }
 

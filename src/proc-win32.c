@@ -69,7 +69,6 @@ struct proc {
 	DWORD pid;
 	/* the start (the start work item's): what it needs; all under lock once it is queued */
 	wchar_t *wline, *wapp;
-	DWORD create_flags;
 	int started;                   /* under lock: the start work item is done with the start */
 	DWORD start_error;             /* under lock: why it did not start (0: it did) */
 	const char *start_call;        /* under lock: the call that failed */
@@ -90,8 +89,8 @@ struct proc {
 	int killed_at_exit;            /* loop */
 };
 
-/* Children share our console when we have one (see console_flags); asked once, as under Wine it is a
- * round trip to the console's process. */
+/* Children share our console when we have one (see ask_console); asked once, off the loop, as under Wine it
+ * is a round trip to the console's process, which may still be starting. */
 static INIT_ONCE console_once = INIT_ONCE_STATIC_INIT;
 static DWORD console_create_flags;
 
@@ -410,8 +409,9 @@ launch(struct proc *p, DWORD *error, const char **call)
 	si.StartupInfo.hStdOutput = child_out;
 	si.StartupInfo.hStdError = child_err;
 	si.lpAttributeList = attrs;
+	InitOnceExecuteOnce(&console_once, ask_console, NULL, NULL);   /* off the loop: it may wait for conhost */
 	if (!CreateProcessW(p->wapp, p->wline, NULL, NULL, TRUE,
-	    CREATE_SUSPENDED | p->create_flags | EXTENDED_STARTUPINFO_PRESENT, NULL, NULL, &si.StartupInfo, &pi)) {
+	    CREATE_SUSPENDED | console_create_flags | EXTENDED_STARTUPINFO_PRESENT, NULL, NULL, &si.StartupInfo, &pi)) {
 		*error = GetLastError();
 		*call = "CreateProcessW";
 		goto out;
@@ -553,8 +553,6 @@ proc_start(struct event_base *base, const char *const argv[], const char *tag, c
 	p->retry = evtimer_new(base, on_retry, p);
 	if (p->wake == NULL || p->retry == NULL)
 		goto fail;
-	InitOnceExecuteOnce(&console_once, ask_console, NULL, NULL);
-	p->create_flags = console_create_flags;
 	event_add(p->wake, NULL);
 	p->out.busy = 1;
 	if (!QueueUserWorkItem(start_and_read, p, WT_EXECUTELONGFUNCTION)) {
