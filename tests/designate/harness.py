@@ -4,6 +4,7 @@ Host side only, standard library only. Everything started here gets its own sess
 group) and is stopped by that PID; every wait is bounded. The chroot's /proc is mounted in a
 private mount namespace (unshare), so it disappears with the process even if a run dies.
 """
+import collections
 import json
 import os
 import re
@@ -529,9 +530,27 @@ workers = {WORKERS}
 
     def calls(self):
         """Finished operations, in order: (operation, zone, exit code). The simulator's own record
-        (calls.log), or with PWSH the agent's record of its workers' answers (the stand-in logs cmdlets)."""
+        (calls.log), or with PWSH the agent's record of its workers' answers."""
         if PWSH:
             return [o[:3] for o in self.operations()]
+        return self.recorded()
+
+    def check_answers(self):
+        """PWSH: every answer the agent logged from a worker is one the script gave against the stand-in
+        (the stand-in's calls.log "end" line for that request, written before the answer): the same
+        operation, zone and exit code. Nothing to compare with the simulator (calls.log is the record)."""
+        if not PWSH:
+            return
+        ours, theirs = collections.Counter(self.calls()), collections.Counter(self.recorded())
+        missing = ours - theirs
+        check(sum(ours.values()) > 0 and not missing,
+              'each of the %d answers the agent logged from its workers is one the script gave against the '
+              'DnsServer stand-in (calls.log: %d)%s' % (sum(ours.values()), sum(theirs.values()),
+                                                         ': not there: %s' % dict(missing) if missing else ''))
+
+    def recorded(self):
+        """The operations Microsoft DNS's side recorded as finished, in order: calls.log's "end" lines with
+        an exit code (the simulator's runs; the stand-in's requests in a -Serve worker)."""
         try:
             with open(os.path.join(self.state, 'calls.log')) as f:
                 lines = f.read().splitlines()
@@ -540,7 +559,7 @@ workers = {WORKERS}
         out = []
         for line in lines:
             w = line.split()
-            if len(w) >= 4 and w[0] == 'end':
+            if len(w) >= 4 and w[0] == 'end' and re.match(r'-?\d+$', w[3]):
                 out.append((w[1], w[2], int(w[3])))
         return out
 

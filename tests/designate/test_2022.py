@@ -92,6 +92,7 @@ def main():
               and all(c[2] == 3 for c in agent.calls() if c[:2] == ('Delete', 'primary.example')),
               'every Delete run for it answered 3 (not ours)')
         check(d.proc.alive() and agent.proc.alive(), 'Designate and the agent are still running')
+        agent.check_answers()
     finally:
         agent.stop()
         d.cleanup()

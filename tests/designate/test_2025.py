@@ -121,6 +121,7 @@ def main():
                  900, 'all %d bulk zones ACTIVE' % BULK, interval=2)
         check(True, 'all %d bulk zones ACTIVE in Designate' % BULK)
         check(d.proc.alive() and agent.proc.alive(), 'Designate and the agent are still running')
+        agent.check_answers()
         del ids
     finally:
         agent.stop()

@@ -69,6 +69,7 @@ def main():
         new.api.delete_zone(ids['u1.example'])
         wait_for(lambda: 'u1.example' not in agent.zones(), 60, 'u1.example deleted through the catalog')
         check(present(agent, ['u2.example', 'u3.example']), 'the adopted zones are owned: one deleted in 2025.1 is deleted, the others stay')
+        agent.check_answers()
     finally:
         agent.stop()
         old.cleanup()
