@@ -538,26 +538,44 @@ workers = {WORKERS}
     def check_answers(self):
         """PWSH: every answer the agent logged from a worker is one the script gave against the stand-in
         (the stand-in's calls.log "end" line for that request, written before the answer): the same
-        operation, zone and exit code. Nothing to compare with the simulator (calls.log is the record)."""
+        operation, zone and exit code. Nothing to compare with the simulator (calls.log is the record).
+
+        Known gap in that record: the stand-in appends with .NET's File.AppendAllText, which on Linux opens
+        without O_APPEND and seeks to the end, so two workers appending at the same moment can overwrite
+        one line with another (seen: 209 end lines for 210 started requests, in a 200-zone run). An
+        answer whose end line is missing while the stand-in logged starting that request is counted and
+        said loudly, not failed; an end line with another exit code, or no trace at all, fails."""
         if not PWSH:
             return
         ours, theirs = collections.Counter(self.calls()), collections.Counter(self.recorded())
-        missing = ours - theirs
-        check(sum(ours.values()) > 0 and not missing,
+        missing, extra = ours - theirs, theirs - ours
+        contradicted = sorted(k for k in missing if any(e[:2] == k[:2] for e in extra))
+        starts = collections.Counter(tuple(line.split()[1:3]) for line in self.calls_log() if line.startswith('start '))
+        ends = collections.Counter(c[:2] for c in self.recorded())
+        unexplained = sorted(k for k in missing if starts[k[:2]] - ends[k[:2]] < sum(n for m, n in missing.items()
+                                                                                     if m[:2] == k[:2]))
+        check(sum(ours.values()) > 0 and not contradicted and not unexplained,
               'each of the %d answers the agent logged from its workers is one the script gave against the '
-              'DnsServer stand-in (calls.log: %d)%s' % (sum(ours.values()), sum(theirs.values()),
-                                                         ': not there: %s' % dict(missing) if missing else ''))
+              'DnsServer stand-in (calls.log: %d end lines)%s' % (
+                  sum(ours.values()), sum(theirs.values()),
+                  ': other exit code %s, no trace %s' % (contradicted, unexplained) if contradicted or unexplained else ''))
+        if missing:
+            say('NOTE: %d of them have no end line in the stand-in\'s calls.log although it logged starting them '
+                '(lines lost by concurrent appends: .NET appends without O_APPEND on Linux): %s'
+                % (sum(missing.values()), sorted(missing)))
+
+    def calls_log(self):
+        try:
+            with open(os.path.join(self.state, 'calls.log')) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
 
     def recorded(self):
         """The operations Microsoft DNS's side recorded as finished, in order: calls.log's "end" lines with
         an exit code (the simulator's runs; the stand-in's requests in a -Serve worker)."""
-        try:
-            with open(os.path.join(self.state, 'calls.log')) as f:
-                lines = f.read().splitlines()
-        except FileNotFoundError:
-            return []
         out = []
-        for line in lines:
+        for line in self.calls_log():
             w = line.split()
             if len(w) >= 4 and w[0] == 'end' and re.match(r'-?\d+$', w[3]):
                 out.append((w[1], w[2], int(w[3])))
@@ -567,10 +585,15 @@ workers = {WORKERS}
         return sum(1 for c in self.calls() if c[0] == op and (zone is None or c[1] == zone))
 
 
+_workdirs = []
+
+
 def workdir(name):
-    """A fresh work directory for one test run (kept on failure for the logs)."""
+    """A fresh work directory for one test run (removed when the test passes, kept on failure for the logs;
+    MSDNS_DESIGNATE_KEEP=1 keeps it always)."""
     base = os.environ.get('MESON_BUILD_ROOT') or tempfile.gettempdir()
     d = tempfile.mkdtemp(prefix='designate-%s-' % name, dir=base if os.path.isdir(base) else None)
+    _workdirs.append(d)
     return d
 
 
@@ -585,12 +608,15 @@ def run(main):
     except Exception:
         import traceback
         traceback.print_exc()
-        print('FAIL', file=sys.stderr)
+        print('FAIL (work directory kept: %s)' % ' '.join(_workdirs), file=sys.stderr)
         sys.exit(1)
     finally:
         for p in _procs:
             if p.alive():
                 say('stopping leftover pid %d' % p.pid)
                 p.stop(grace=2)
+    if os.environ.get('MSDNS_DESIGNATE_KEEP') != '1':
+        for d in _workdirs:
+            shutil.rmtree(d, ignore_errors=True)
     print('PASS', file=sys.stderr)
     sys.exit(0)
