@@ -131,7 +131,7 @@ catmap_put(struct catmap *m, const void *key, size_t len, void *value)
 		s->value = value;
 		return 1;
 	}
-	if ((m->count + 1) * 4 > m->cap * 3) {
+	if ((m->count + 1) * 8 > m->cap * 7) {   /* load up to 7/8: 24-octet slots, the hash compared first */
 		if (grow(m) != 0)
 			return -1;
 		s = find(m, key, len, h);
@@ -250,7 +250,7 @@ catidx_new(size_t n, catidx_key_fn *key, const void *ctx)
 
 	if (n >= (size_t)1 << 31)
 		return NULL;
-	while (cap < n * 2)
+	while (cap * 7 < n * 8)   /* load at most 7/8 */
 		cap *= 2;
 	x = calloc(1, sizeof *x);
 	if (x == NULL)

@@ -31,7 +31,7 @@ void catmap_clear(struct catmap *m);
 void catmap_free(struct catmap *m);
 
 /* An index of items 0..n-1 by a byte-string key each item has (held by the caller and unchanged while
- * indexed): sized once for at most n items (8 octets a slot, load <= 1/2), no copy of the keys and no
+ * indexed): sized once for at most n items (8 octets a slot, load <= 7/8), no copy of the keys and no
  * allocation per key. key(ctx, item, &len) returns an item's key. */
 typedef const void *catidx_key_fn(const void *ctx, uint32_t item, size_t *len);
 struct catidx;

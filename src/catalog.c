@@ -850,6 +850,8 @@ catalog_interpret(const struct catalog_records *r, const char *catalog, const st
 		set_broken(v, "the version property has %u TXT records (exactly one allowed)", s.n_version);
 	else if (!s.version_ok)
 		set_broken(v, "the version property is not \"2\" (the only schema version implemented)");
+	catidx_free(s.labels);   /* every label is in accs now */
+	s.labels = NULL;
 	if (v->broken == NULL && check_members(&s, pol) != 0)
 		goto fail;
 	/* the scan's room goes before the member indexes are built */
