@@ -73,9 +73,31 @@ foreach ($d in @($script:State, $script:ZonesDir, $script:FilesDir)) {
     }
 }
 
+# One line appended under an exclusive lock: .NET appends without O_APPEND on Linux (seek to the end, then
+# write), so workers or processes appending at once could overwrite each other's lines; FileShare None is
+# a flock there, taken in turn.
 function Write-CallLog {
     param([string]$Line)
-    [System.IO.File]::AppendAllText($script:Calls, $Line + "`n")
+    $bytes = [System.Text.Encoding]::UTF8.GetBytes($Line + "`n")
+    for ($try = 0; ; $try++) {
+        try {
+            $fs = [System.IO.File]::Open($script:Calls, [System.IO.FileMode]::Append, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+        }
+        catch [System.IO.IOException] {
+            if ($try -ge 2000) {
+                throw
+            }
+            Start-Sleep -Milliseconds 5
+            continue
+        }
+        try {
+            $fs.Write($bytes, 0, $bytes.Length)
+        }
+        finally {
+            $fs.Dispose()
+        }
+        return
+    }
 }
 
 # The operation of a one-operation run, from the process's command line (the module cannot see the
@@ -110,8 +132,24 @@ if ($script:RunOp) {
                 $zn = $a[$k + 1]
             }
         }
-        [System.IO.File]::AppendAllText([System.IO.Path]::Combine($env:PSSIM_STATE, 'calls.log'),
-            'end ' + $op + ' ' + $zn + ' - pid=' + $PID + "`n")
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes('end ' + $op + ' ' + $zn + ' - pid=' + $PID + "`n")
+        for ($try = 0; $try -lt 2000; $try++) {   # as Write-CallLog: appended under an exclusive lock
+            try {
+                $fs = [System.IO.File]::Open([System.IO.Path]::Combine($env:PSSIM_STATE, 'calls.log'),
+                    [System.IO.FileMode]::Append, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+            }
+            catch [System.IO.IOException] {
+                Start-Sleep -Milliseconds 5
+                continue
+            }
+            try {
+                $fs.Write($bytes, 0, $bytes.Length)
+            }
+            finally {
+                $fs.Dispose()
+            }
+            break
+        }
     }
 }
 
