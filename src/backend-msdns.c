@@ -14,8 +14,6 @@
 #include "pspool.h"
 #include "spawnop.h"
 
-#define LIST_MAX_ZONES 100000   /* a List printing more is taken as failed, not trusted in part */
-
 #define WORKER_START_MS 60000   /* a worker's start-up (PowerShell, Import-Module DnsServer) bound */
 #define WORKER_STOP_MS 2000     /* at stop, how long workers get to end after their stdin closed */
 
@@ -29,8 +27,7 @@ struct msdns_op {
 	struct zoneop op;
 	zoneop_done_fn *done;
 	void *arg;
-	struct zoneop_zone *zones;   /* LIST: the zones read so far */
-	size_t nzones, cap;
+	struct zoneop_list *zones;   /* LIST: the zones read so far (NULL before the first) */
 	const char *list_broken;     /* LIST: why its output cannot be trusted, or NULL */
 };
 
@@ -61,28 +58,15 @@ static void
 msdns_line(void *arg, const char *line, size_t len, unsigned flags)
 {
 	struct msdns_op *o = arg;
-	struct zoneop_zone z;
 
 	if (o->op.kind != ZONEOP_LIST || o->list_broken)
 		return;
 	if (len < 5 || memcmp(line, "zone=", 5) != 0)
 		return;
-	if (flags != 0 || msdns_parse_zone(line, len, &z) != 0) {   /* cut, or cut short by the child's end */
+	if (flags != 0)   /* cut, or cut short by the child's end */
 		o->list_broken = "a zone line is not zone=NAME type=TYPE ds=0|1 masters=IP,IP|-";
-		return;
-	}
-	if (o->nzones == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct zoneop_zone *nz;
-
-		if (cap > LIST_MAX_ZONES || (nz = realloc(o->zones, cap * sizeof *nz)) == NULL) {
-			o->list_broken = "too many zones (or out of memory)";
-			return;
-		}
-		o->zones = nz;
-		o->cap = cap;
-	}
-	o->zones[o->nzones++] = z;
+	else
+		o->list_broken = msdns_list_fact(&o->zones, line, len);
 }
 
 static void
@@ -124,11 +108,15 @@ msdns_child_done(void *arg, enum spawn_end how, long code)
 		log_warnx("%s: %s; the list is not used", name, o->list_broken);
 		r = ZONEOP_FAILED;
 	}
-	if (r == ZONEOP_DONE && o->op.kind == ZONEOP_LIST)
-		o->done(o->arg, r, o->zones, o->nzones);
-	else
+	if (r == ZONEOP_DONE && o->op.kind == ZONEOP_LIST) {
+		size_t n;
+		const struct zoneop_zone *zones = zoneop_list_zones(o->zones, &n);
+
+		o->done(o->arg, r, zones, n);
+	} else {
 		o->done(o->arg, r, NULL, 0);
-	free(o->zones);
+	}
+	zoneop_list_free(o->zones);
 	free(o);
 }
 

@@ -194,7 +194,7 @@ zone_masters(const char *v, size_t n, char *out, size_t outlen)
 }
 
 int
-msdns_parse_zone(const char *text, size_t len, struct zoneop_zone *z)
+msdns_parse_zone(const char *text, size_t len, struct msdns_zone *z)
 {
 	static const char *const types[] = { "Primary", "Secondary", "Stub", "Forwarder" };
 	const char *p = text, *end = text + len;
@@ -251,6 +251,25 @@ msdns_parse_zone(const char *text, size_t len, struct zoneop_zone *z)
 			return -1;
 	}
 	return seen == 15 ? 0 : -1;
+}
+
+const char *
+msdns_list_fact(struct zoneop_list **l, const char *text, size_t len)
+{
+	struct msdns_zone z;
+
+	if (msdns_parse_zone(text, len, &z) != 0)
+		return "a zone line is not zone=NAME type=TYPE ds=0|1 masters=IP,IP|-";
+	if (*l == NULL && (*l = zoneop_list_new()) == NULL)
+		return "out of memory";
+	switch (zoneop_list_add(*l, z.name, z.type, z.ds_integrated, z.masters)) {
+	case 0:
+		return NULL;
+	case -2:
+		return "more zones than the limit (100000)";
+	default:
+		return "out of memory";
+	}
 }
 
 enum zoneop_result

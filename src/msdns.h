@@ -55,9 +55,19 @@ struct msdns_line {
 
 /* Classify one worker stdout line (without its LF; a trailing CR is ignored). */
 void msdns_parse_line(const char *line, size_t len, struct msdns_line *out);
+struct msdns_zone {              /* one List fact, parsed */
+	char name[ZONE_NAME_MAX];    /* lower case, no trailing dot */
+	char type[12];               /* Primary, Secondary, Stub, Forwarder */
+	int ds_integrated;
+	char masters[512];           /* comma-separated IPs, "" when none */
+};
+
 /* Parse a List fact ("zone=<name> type=<type> ds=<0|1> masters=<ip,ip|->", fields in any order) into z.
  * Returns 0, or -1 when a field is missing, repeated, unknown or not acceptable. */
-int msdns_parse_zone(const char *text, size_t len, struct zoneop_zone *z);
+int msdns_parse_zone(const char *text, size_t len, struct msdns_zone *z);
+/* Parse a List fact and append its zone to *l (created on the first zone). Returns NULL, or why the List's
+ * output cannot be used (a bad line, more than ZONEOP_LIST_MAX zones, out of memory). */
+const char *msdns_list_fact(struct zoneop_list **l, const char *text, size_t len);
 /* The result of the script's exit code; *why is a sentence for the log, or NULL. */
 enum zoneop_result msdns_exit_result(long code, const char **why);
 

@@ -17,7 +17,6 @@
 #define ARGV_MAX 32
 #define LOG_LINES 200           /* lines of output logged per operation (and per start); the rest counted */
 #define LOG_TEXT 512            /* octets of one line put in the log */
-#define LIST_MAX_ZONES 100000   /* a List printing more is taken as failed, not trusted in part */
 #define SEQ_MAX 2147483648UL    /* 2^31 */
 #define BACKOFF_MAX_MS 10000
 
@@ -39,8 +38,7 @@ struct job {
 	struct event *timer;
 	zoneop_done_fn *done;
 	void *arg;
-	struct zoneop_zone *zones;   /* LIST: the zones read so far */
-	size_t nzones, cap;
+	struct zoneop_list *zones;   /* LIST: the zones read so far (NULL before the first) */
 	const char *list_broken;     /* LIST: why its output cannot be trusted, or NULL */
 };
 
@@ -117,11 +115,15 @@ job_answer(struct job *j, enum zoneop_result r)
 		r = ZONEOP_FAILED;
 	}
 	event_free(j->timer);
-	if (r == ZONEOP_DONE && j->op.kind == ZONEOP_LIST)
-		j->done(j->arg, r, j->zones, j->nzones);
-	else
+	if (r == ZONEOP_DONE && j->op.kind == ZONEOP_LIST) {
+		size_t n;
+		const struct zoneop_zone *zones = zoneop_list_zones(j->zones, &n);
+
+		j->done(j->arg, r, zones, n);
+	} else {
 		j->done(j->arg, r, NULL, 0);
-	free(j->zones);
+	}
+	zoneop_list_free(j->zones);
 	free(j);
 }
 
@@ -163,27 +165,10 @@ worker_kill(struct worker *w, enum zoneop_result r, const char *why)
 static void
 job_fact(struct worker *w, struct job *j, const char *text, size_t len)
 {
-	struct zoneop_zone z;
-
 	log_line(w, "", text, len, 0);
 	if (j->op.kind != ZONEOP_LIST || j->list_broken || len < 5 || memcmp(text, "zone=", 5) != 0)
 		return;
-	if (msdns_parse_zone(text, len, &z) != 0) {
-		j->list_broken = "a zone line is not zone=NAME type=TYPE ds=0|1 masters=IP,IP|-";
-		return;
-	}
-	if (j->nzones == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 64;
-		struct zoneop_zone *nz;
-
-		if (cap > LIST_MAX_ZONES || (nz = realloc(j->zones, cap * sizeof *nz)) == NULL) {
-			j->list_broken = "too many zones (or out of memory)";
-			return;
-		}
-		j->zones = nz;
-		j->cap = cap;
-	}
-	j->zones[j->nzones++] = z;
+	j->list_broken = msdns_list_fact(&j->zones, text, len);
 }
 
 /* The answer to the operation in flight. */

@@ -1,6 +1,7 @@
 /* Zone operations: names for the log and the command line, and comparison for joining. */
 #include "zoneop.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *
@@ -70,4 +71,107 @@ zoneop_name_check(const char *text, size_t len, char out[ZONE_NAME_MAX])
 		return -1;
 	out[len] = '\0';
 	return 0;
+}
+
+#define LIST_BLOCK 65536   /* string block size: one name (< 254) and its masters (< 512) always fit */
+
+struct zl_block {
+	struct zl_block *next;
+	size_t used;
+	char text[LIST_BLOCK];
+};
+
+struct zoneop_list {
+	struct zoneop_zone *zones;
+	size_t n, cap;
+	struct zl_block *blocks;     /* the newest first; strings never move, so zones point into them */
+	const char *last_masters;    /* the previous zone's masters: most zones of a server share them */
+};
+
+struct zoneop_list *
+zoneop_list_new(void)
+{
+	return calloc(1, sizeof(struct zoneop_list));
+}
+
+/* A copy of s (len octets and a NUL) in l's blocks, or NULL when out of memory. */
+static const char *
+zl_store(struct zoneop_list *l, const char *s, size_t len)
+{
+	struct zl_block *b = l->blocks;
+	char *p;
+
+	if (len + 1 > LIST_BLOCK)
+		return NULL;
+	if (b == NULL || LIST_BLOCK - b->used < len + 1) {
+		if ((b = malloc(sizeof *b)) == NULL)
+			return NULL;
+		b->next = l->blocks;
+		b->used = 0;
+		l->blocks = b;
+	}
+	p = b->text + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+int
+zoneop_list_add(struct zoneop_list *l, const char *name, const char *type, int ds_integrated,
+    const char *masters)
+{
+	struct zoneop_zone *z;
+	size_t tlen = strlen(type);
+
+	if (l->n >= ZONEOP_LIST_MAX)
+		return -2;
+	if (tlen >= sizeof z->type)
+		return -1;
+	if (l->n == l->cap) {
+		/* grow by doubling, but never past the limit: a list of exactly the limit fits */
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		if (cap > ZONEOP_LIST_MAX)
+			cap = ZONEOP_LIST_MAX;
+		if ((z = realloc(l->zones, cap * sizeof *z)) == NULL)
+			return -1;
+		l->zones = z;
+		l->cap = cap;
+	}
+	z = &l->zones[l->n];
+	if ((z->name = zl_store(l, name, strlen(name))) == NULL)
+		return -1;
+	if (masters[0] == '\0')
+		z->masters = "";
+	else if (l->last_masters != NULL && strcmp(l->last_masters, masters) == 0)
+		z->masters = l->last_masters;
+	else if ((z->masters = l->last_masters = zl_store(l, masters, strlen(masters))) == NULL)
+		return -1;
+	memcpy(z->type, type, tlen + 1);
+	z->ds_integrated = ds_integrated;
+	l->n++;
+	return 0;
+}
+
+const struct zoneop_zone *
+zoneop_list_zones(const struct zoneop_list *l, size_t *n)
+{
+	*n = l ? l->n : 0;
+	return *n ? l->zones : NULL;
+}
+
+void
+zoneop_list_free(struct zoneop_list *l)
+{
+	struct zl_block *b, *next;
+
+	if (l == NULL)
+		return;
+	for (b = l->blocks; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(l->zones);
+	free(l);
 }

@@ -26,16 +26,21 @@ struct zoneop {
 	unsigned flags;
 };
 
-struct zoneop_zone {             /* one zone of a LIST */
-	char name[ZONE_NAME_MAX];    /* lower case, no trailing dot */
-	char type[16];               /* as Microsoft DNS names it: Primary, Secondary, Stub, Forwarder */
+#define ZONEOP_LIST_MAX 100000   /* a LIST of more zones is taken as failed, never trusted in part */
+
+struct zoneop_zone {             /* one zone of a LIST; its strings are held by the list (see zoneop_list) */
+	const char *name;            /* lower case, no trailing dot */
+	const char *masters;         /* comma-separated IPs, "" when none */
+	char type[12];               /* as Microsoft DNS names it: Primary, Secondary, Stub, Forwarder */
 	int ds_integrated;
-	char masters[512];           /* comma-separated IPs, "" when none */
 };
 
 /* Called exactly once per started operation, on the event loop; zones only for a LIST that ended DONE,
- * valid during the call. */
+ * valid during the call (copy what is kept). */
 typedef void zoneop_done_fn(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n);
+
+/* The zones of a LIST as a backend collects them: 32 octets a zone plus its strings, packed in blocks. */
+struct zoneop_list;
 
 /* "Get", "Create", "Delete", "Refresh", "List" (the script's -Operation values). */
 const char *zoneop_kind_name(enum zoneop_kind k);
@@ -49,5 +54,16 @@ int zoneop_same(const struct zoneop *a, const struct zoneop *b);
 int zoneop_name_check(const char *text, size_t len, char out[ZONE_NAME_MAX]);
 /* Fill op with kind on zone (masters "" and flags 0). Returns 0, or -1 when zone does not fit. */
 int zoneop_set(struct zoneop *op, enum zoneop_kind kind, const char *zone);
+
+/* A new empty list, or NULL when out of memory. Free it with zoneop_list_free. */
+struct zoneop_list *zoneop_list_new(void);
+/* Append one zone (the strings are copied; type must fit struct zoneop_zone's type). Returns 0, -1 when out
+ * of memory, or -2 when the list already holds ZONEOP_LIST_MAX zones. */
+int zoneop_list_add(struct zoneop_list *l, const char *name, const char *type, int ds_integrated,
+    const char *masters);
+/* The zones appended so far (*n of them; NULL when none or l is NULL), valid until the next add or the free. */
+const struct zoneop_zone *zoneop_list_zones(const struct zoneop_list *l, size_t *n);
+/* Free l and its strings (NULL is allowed). */
+void zoneop_list_free(struct zoneop_list *l);
 
 #endif

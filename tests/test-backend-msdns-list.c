@@ -8,6 +8,7 @@
 #include "backend-msdns.h"
 #include "compat.h"
 #include "config.h"
+#include "msdns.h"
 #include "testutil.h"
 
 static char *dir, *state;
@@ -18,8 +19,19 @@ struct listed {
 	int calls;
 	enum zoneop_result r;
 	size_t n;
-	struct zoneop_zone zones[8];
+	size_t n_expected;   /* how many of the zones are z<i>.example, Secondary of 192.0.2.1, not DS */
+	struct msdns_zone zones[8];   /* copies: the List's strings last only during the call */
 };
+
+/* A copy of z that outlives the List's answer. */
+static void
+keep_zone(struct msdns_zone *to, const struct zoneop_zone *z)
+{
+	snprintf(to->name, sizeof to->name, "%s", z->name);
+	snprintf(to->type, sizeof to->type, "%s", z->type);
+	to->ds_integrated = z->ds_integrated;
+	snprintf(to->masters, sizeof to->masters, "%s", z->masters);
+}
 
 static void
 on_list(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
@@ -31,7 +43,11 @@ on_list(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	l->r = r;
 	l->n = n;
 	for (i = 0; i < n && i < 8; i++)
-		l->zones[i] = zones[i];
+		keep_zone(&l->zones[i], &zones[i]);
+	for (i = 0; i < n; i++)
+		if (zones[i].name[0] == 'z' && strcmp(zones[i].type, "Secondary") == 0 &&
+		    strcmp(zones[i].masters, "192.0.2.1") == 0 && !zones[i].ds_integrated)
+			l->n_expected++;
 	event_base_loopexit(base, NULL);
 }
 
@@ -88,7 +104,7 @@ list(int workers, struct listed *l)
 {
 	struct backend *b;
 	struct zoneop op;
-	struct timeval limit = { 30, 0 };
+	struct timeval limit = { (long)cfg.msdns.operation_timeout + 20, 0 };
 
 	memset(l, 0, sizeof *l);
 	cfg.msdns.workers = workers;
@@ -102,7 +118,7 @@ list(int workers, struct listed *l)
 	ck_assert_int_eq(l->calls, 1);
 }
 
-static const struct zoneop_zone *
+static const struct msdns_zone *
 find(const struct listed *l, const char *name)
 {
 	size_t i;
@@ -116,7 +132,7 @@ find(const struct listed *l, const char *name)
 START_TEST(list_collects_zones)
 {
 	struct listed l;
-	const struct zoneop_zone *z;
+	const struct msdns_zone *z;
 
 	put_zone("sec.example", "Secondary", "192.0.2.1,2001:db8::1", 0);
 	put_zone("prim.example", "Primary", "", 1);
@@ -172,6 +188,29 @@ START_TEST(list_script_failure)
 }
 END_TEST
 
+/* A List of exactly ZONEOP_LIST_MAX zones is used whole; one zone more and the List fails (never used in part). */
+START_TEST(list_at_the_limit)
+{
+	struct listed l;
+	char name[64];
+	int i;
+
+	cfg.msdns.operation_timeout = 300;   /* the simulator reads 100,000 files on a shared machine */
+	for (i = 0; i < ZONEOP_LIST_MAX; i++) {
+		snprintf(name, sizeof name, "z%d.example", i);
+		put_zone(name, "Secondary", "192.0.2.1", 0);
+	}
+	list(_i * 2, &l);
+	ck_assert_int_eq(l.r, ZONEOP_DONE);
+	ck_assert_uint_eq(l.n, ZONEOP_LIST_MAX);
+	ck_assert_uint_eq(l.n_expected, ZONEOP_LIST_MAX);
+	put_zone("one-more.example", "Secondary", "192.0.2.1", 0);
+	list(_i * 2, &l);
+	ck_assert_int_eq(l.r, ZONEOP_FAILED);
+	ck_assert_uint_eq(l.n, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -185,6 +224,11 @@ main(void)
 	tcase_add_loop_test(tc, list_empty, 0, 2);
 	tcase_add_loop_test(tc, list_bad_line_fails, 0, 2);
 	tcase_add_loop_test(tc, list_script_failure, 0, 2);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limit");   /* 100,000 zone files: slower, its own bound */
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, list_at_the_limit, 0, 2);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -132,9 +132,9 @@ run_one(void)
 
 		for (i = 0; i < n_ms; i++) {
 			memset(&zz[i], 0, sizeof zz[i]);
-			memcpy(zz[i].name, ms[i].name, sizeof ms[i].name);
-			memcpy(zz[i].type, ms[i].type, sizeof ms[i].type);
-			memcpy(zz[i].masters, ms[i].masters, sizeof ms[i].masters);
+			zz[i].name = ms[i].name;
+			snprintf(zz[i].type, sizeof zz[i].type, "%s", ms[i].type);
+			zz[i].masters = ms[i].masters;
 		}
 		o.done(o.arg, fail_all ? ZONEOP_FAILED : ZONEOP_DONE, zz, n_ms);
 		return 1;

@@ -161,7 +161,7 @@ START_TEST(zone_facts)
 		"zone=a.example type=Primary ds=1 masters=- junk",
 		"",
 	};
-	struct zoneop_zone z;
+	struct msdns_zone z;
 	const char *s;
 	size_t i;
 

@@ -16,13 +16,23 @@ struct answer {
 	int done;
 	enum zoneop_result r;
 	size_t nzones;
-	struct zoneop_zone zones[8];
+	struct msdns_zone zones[8];   /* copies: the List's strings last only during the call */
 };
 
 static struct event_base *base;
 static struct event *tick;
 static struct pspool *pl;
 static char *dir, *state, *calls;
+
+/* A copy of z that outlives the List's answer. */
+static void
+keep_zone(struct msdns_zone *to, const struct zoneop_zone *z)
+{
+	snprintf(to->name, sizeof to->name, "%s", z->name);
+	snprintf(to->type, sizeof to->type, "%s", z->type);
+	to->ds_integrated = z->ds_integrated;
+	snprintf(to->masters, sizeof to->masters, "%s", z->masters);
+}
 
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -42,7 +52,7 @@ on_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	a->r = r;
 	a->nzones = n;
 	for (i = 0; i < n && i < 8; i++)
-		a->zones[i] = zones[i];
+		keep_zone(&a->zones[i], &zones[i]);
 }
 
 static void

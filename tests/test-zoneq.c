@@ -383,8 +383,9 @@ START_TEST(list_own_key_zones_to_every_waiter)
 	struct zoneop_zone zones[2];
 
 	memset(zones, 0, sizeof zones);
-	snprintf(zones[0].name, sizeof zones[0].name, "a.example");
-	snprintf(zones[1].name, sizeof zones[1].name, "b.example");
+	zones[0].name = "a.example";
+	zones[1].name = "b.example";
+	zones[0].masters = zones[1].masters = "";
 	submit(q, ZONEOP_LIST, "", &l1);
 	submit(q, ZONEOP_CREATE, "a.example", &c);
 	submit(q, ZONEOP_LIST, "", &l2);
