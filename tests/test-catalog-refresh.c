@@ -19,6 +19,23 @@ struct seen {
 	int stop_after;      /* break the loop after this many hand-overs */
 };
 
+/* Whether another socket could take 127.0.0.1:port now (a down server's port must be held). */
+static int
+port_takeable(uint16_t port)
+{
+	struct sockaddr_in sin;
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
+	int ok;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	sin.sin_port = htons(port);
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
+	evutil_closesocket(fd);
+	return ok;
+}
+
 static void
 on_records(void *arg, const struct catalog_records *recs, uint32_t serial, int full)
 {
@@ -206,6 +223,7 @@ START_TEST(retry_and_expire)
 	ck_assert_int_eq(seen.calls, 1);
 	t0 = tu_now_ms();
 	srv_stop(&s);
+	ck_assert_int_eq(port_takeable(s.port), 0);
 	run_for(base, 10000);   /* broken by the expiry */
 	ck_assert_int_eq(seen.expired_calls, 1);
 	ck_assert_int_eq(seen.expired, 1);
@@ -235,10 +253,11 @@ START_TEST(down_at_start)
 	struct catrefresh *r;
 	unsigned ok, failed;
 
-	s.port = tu_free_port();
+	srv_hold(&s);   /* down, its port held */
 	r = refresher(base, &s, &m, 0, &seen);
 	catrefresh_start(r);
 	run_exactly(base, 1500);
+	ck_assert_int_eq(port_takeable(s.port), 0);
 	catrefresh_counts(r, &ok, &failed);
 	ck_assert_uint_ge(failed, 2);
 	ck_assert_int_eq(seen.calls, 0);

@@ -305,20 +305,54 @@ srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 	bufferevent_enable(sc->bev, EV_READ | EV_WRITE);
 }
 
-void
-srv_start(struct srv *s, struct event_base *base)
+/* A TCP socket bound to 127.0.0.1:*port (0: a free port, written back), not listening, or -1.
+ * Why: a port released while a test server is "down" can be taken meanwhile by any socket on the machine
+ * (the port comes from the ephemeral range: another process's connection, or the client under test
+ * connecting to it and landing on it as its own source port), and then the server cannot listen again. */
+static evutil_socket_t
+bind_port(uint16_t *port)
 {
 	struct sockaddr_in sin;
+	ev_socklen_t sl = sizeof sin;
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	if (fd < 0)
+		return -1;
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(0x7f000001);
+	sin.sin_port = htons(*port);
+	if (evutil_make_socket_nonblocking(fd) != 0 || evutil_make_socket_closeonexec(fd) != 0 ||
+	    evutil_make_listen_socket_reuseable(fd) != 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) != 0) {
+		evutil_closesocket(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+void
+srv_hold(struct srv *s)
+{
+	evutil_socket_t fd;
+
+	ck_assert_int_eq(s->holding, 0);
+	fd = bind_port(&s->port);
+	ck_assert_msg(fd >= 0, "cannot bind 127.0.0.1:%u", (unsigned)s->port);
+	s->held = (intptr_t)fd;
+	s->holding = 1;
+}
+
+void
+srv_start(struct srv *s, struct event_base *base)
+{
 	s->base = base;
-	if (s->port == 0)
-		s->port = tu_free_port();
-	sin.sin_port = htons(s->port);
-	s->l = evconnlistener_new_bind(base, srv_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-	    (struct sockaddr *)&sin, sizeof sin);
+	if (!s->holding)
+		srv_hold(s);
+	s->holding = 0;   /* the listener owns (and closes) the held socket from here */
+	s->l = evconnlistener_new(base, srv_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+	    (evutil_socket_t)s->held);
 	ck_assert_ptr_nonnull(s->l);
 	if (s->per_msg == 0)
 		s->per_msg = 1000;
@@ -327,9 +361,15 @@ srv_start(struct srv *s, struct event_base *base)
 void
 srv_stop(struct srv *s)
 {
+	evutil_socket_t fd;
+
 	if (s->l)
 		evconnlistener_free(s->l);
 	s->l = NULL;
 	while (s->conns != NULL)
 		sconn_close(s->conns);
+	if (!s->holding && (fd = bind_port(&s->port)) >= 0) {   /* else srv_start binds it again */
+		s->held = (intptr_t)fd;
+		s->holding = 1;
+	}
 }

@@ -55,12 +55,18 @@ struct srv {
 	uint32_t refresh, retry, expire;   /* SOA timers (0: 3600, 600, 86400) */
 	int queries;               /* queries answered or not */
 	void *conns;               /* open connections (closed by srv_stop) */
+	int holding;               /* held is a socket bound to port, not listening (see srv_hold) */
+	intptr_t held;
 };
 
-/* Listen on 127.0.0.1 (s->port, or a free port when 0) on base. */
+/* Take a free port on 127.0.0.1 and hold it (bound, not listening: connections are refused) until
+ * srv_start listens on it; a server that starts "down" keeps its port this way. */
+void srv_hold(struct srv *s);
+/* Listen on 127.0.0.1 (the held port, else s->port, else a free one) on base. */
 void srv_start(struct srv *s, struct event_base *base);
-/* Stop listening (connections are then refused) and close the open ones; srv_start listens again on
- * the same port. */
+/* Stop listening (connections are then refused) and close the open ones; the port stays held (bound,
+ * not listening, so no other socket on the machine takes it meanwhile) and srv_start listens again on
+ * it. */
 void srv_stop(struct srv *s);
 
 #endif
