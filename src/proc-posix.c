@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +20,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "compat.h"
 #include "log.h"
 
 extern char **environ;
@@ -292,24 +295,56 @@ proc_kill(struct proc *p)
 		kill(-p->pid, SIGKILL);
 }
 
+/* Has the child ended (it may not be reaped yet: on_sigchld or proc_free does that, on the loop)? */
+static int
+ended(const struct proc *p)
+{
+	siginfo_t si;
+
+	if (p->reaped)
+		return 1;
+	memset(&si, 0, sizeof si);
+	return waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid;
+}
+
+/* Bounded by the clock, not by counting sleeps (a loaded machine makes each sleep longer than asked:
+ * 400 sleeps of "5 ms" took 4.5 s). Where there are process descriptors it sleeps until the end itself. */
 int
 proc_wait(struct proc *p, unsigned timeout_ms)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
-	unsigned waited = 0;
+	uint64_t deadline = compat_monotonic_ms() + timeout_ms;
+#ifdef SYS_pidfd_open
+	/* the pid is ours and not reaped (only this thread reaps it): it cannot be another process's */
+	int fd = p->reaped ? -1 : (int)syscall(SYS_pidfd_open, p->pid, 0);
+#else
+	int fd = -1;
+#endif
 
 	for (;;) {
-		siginfo_t si;
+		uint64_t now;
+		int left;
 
-		if (p->reaped)
+		if (ended(p)) {
+			if (fd >= 0)
+				close(fd);
 			return 1;
-		memset(&si, 0, sizeof si);
-		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid)
-			return 1;   /* ended; reaped by on_sigchld or proc_free */
-		if (waited >= timeout_ms)
+		}
+		now = compat_monotonic_ms();
+		if (now >= deadline) {
+			if (fd >= 0)
+				close(fd);
 			return 0;
-		nanosleep(&ts, NULL);
-		waited += 5;
+		}
+		left = deadline - now > 60000 ? 60000 : (int)(deadline - now);
+		if (fd >= 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+
+			(void)poll(&pfd, 1, left);   /* readable once it ended; EINTR: look again */
+		} else {
+			struct timespec ts = { 0, (long)(left < 5 ? left : 5) * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 }
 

@@ -93,8 +93,9 @@ find(const struct run *r, const char *text)
 	return -1;
 }
 
-/* Run the loop until a line starting with prefix came (or, prefix NULL, the child ended); 60 s at most. */
-static void
+/* Run the loop until a line starting with prefix came (or, prefix NULL, the child ended); 60 s at most.
+ * Returns the index of that line (-1 for the end); it need not be the last line: more may have come with it. */
+static int
 wait_for(struct run *r, const char *prefix)
 {
 	uint64_t deadline = tu_now_ms() + 60000;
@@ -103,10 +104,10 @@ wait_for(struct run *r, const char *prefix)
 		int i;
 
 		if (prefix == NULL && r->ended)
-			return;
+			return -1;
 		for (i = 0; prefix && i < r->n; i++)
 			if (strncmp(r->text[i], prefix, strlen(prefix)) == 0)
-				return;
+				return i;
 		ck_assert_msg(tu_now_ms() < deadline, "waited 60 s for %s", prefix ? prefix : "the end");
 		event_base_loop(base, EVLOOP_ONCE);
 	}
@@ -254,9 +255,9 @@ START_TEST(kill_takes_the_tree)
 	int i;
 
 	start(&r, args);
-	wait_for(&r, "grandchild=");
+	/* the grandchild prints its own "pid=" on the same pipe: it may come before or after this line */
+	i = wait_for(&r, "grandchild=");
 	child = proc_pid(r.p);
-	i = find(&r, r.text[r.n - 1]);
 	grandchild = atol(r.text[i] + strlen("grandchild="));
 	ck_assert_int_gt(grandchild, 0);
 	ck_assert(tu_pid_alive(grandchild));
@@ -325,6 +326,39 @@ START_TEST(not_a_program)
 	ck_assert_int_eq(r.ended, r.p != NULL);
 	free(path);
 	free(dir);
+}
+END_TEST
+
+/* proc_wait blocks without the loop: it says "still runs" no earlier than its bound, and "ended" when
+ * the child ends within it (here: told to by the end of its stdin). */
+START_TEST(wait_bounded_and_ended)
+{
+	const char *hang[] = { "--hang", NULL }, *cat[] = { "--cat", NULL };
+	struct run r;
+	uint64_t t0, ms;
+
+	start(&r, hang);
+	wait_for(&r, "pid=");
+	t0 = tu_now_ms();
+	ck_assert_int_eq(proc_wait(r.p, 300), 0);
+	ms = tu_now_ms() - t0;
+#ifdef _WIN32
+	ms += 16;   /* Windows' clock moves in ticks of up to 16 ms */
+#endif
+	ck_assert_msg(ms >= 300, "proc_wait(300) gave up after %llu ms", (unsigned long long)ms);
+	proc_kill(r.p);
+	ck_assert_int_eq(proc_wait(r.p, 60000), 1);
+	wait_for(&r, NULL);
+	proc_free(r.p);
+	start(&r, cat);
+	wait_for(&r, "pid=");
+	proc_close_stdin(r.p);
+	ck_assert_int_eq(proc_wait(r.p, 60000), 1);
+	ck_assert_int_eq(proc_wait(r.p, 0), 1);
+	wait_for(&r, NULL);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_int_ge(find(&r, "stdin closed"), 0);
+	proc_free(r.p);
 }
 END_TEST
 
@@ -441,6 +475,7 @@ main(void)
 	tcase_add_test(tc, free_kills_without_callback);
 	tcase_add_test(tc, missing_program);
 	tcase_add_test(tc, not_a_program);
+	tcase_add_test(tc, wait_bounded_and_ended);
 	tcase_add_test(tc, kill_or_free_at_once);
 	tcase_add_test(tc, many_children_leave_nothing);
 #ifndef _WIN32

@@ -122,7 +122,26 @@ tu_pid_alive(long pid)
 	int st;
 
 	waitpid((pid_t)pid, &st, WNOHANG);   /* reap it if it is ours */
-	return kill((pid_t)pid, 0) == 0;
+	if (kill((pid_t)pid, 0) != 0)
+		return 0;
+#ifdef __linux__
+	{
+		/* not ours (a grandchild): once it ended it is a zombie until init reaps it, when init gets to it */
+		char path[64], buf[512], *rp;
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		if ((f = fopen(path, "r")) == NULL)
+			return 0;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if ((rp = strrchr(buf, ')')) != NULL && (rp[2] == 'Z' || rp[2] == 'X'))
+			return 0;
+	}
+#endif
+	return 1;
 }
 
 void

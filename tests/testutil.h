@@ -53,7 +53,7 @@ int tu_proc_wait(struct tu_proc *p, int timeout_ms);
 void tu_proc_free(struct tu_proc *p);
 /* Set an environment variable for this process and the children it starts. */
 void tu_setenv(const char *name, const char *value);
-/* Whether process id pid is still running. */
+/* Whether process id pid is still running (one that ended and awaits its reaping, a zombie, is not). */
 int tu_pid_alive(long pid);
 /* Kill process pid from outside (SIGKILL / TerminateProcess), as an operator or a crash would. */
 void tu_pid_kill(long pid);
