@@ -195,6 +195,13 @@ START_TEST(list_at_the_limit)
 	char name[64];
 	int i;
 
+	if (tu_under_wine() && getenv("MSDNS_LIST_LIMIT_WINE") == NULL) {
+		/* 100,000 zone files written and read through Wine take minutes here; the collection is the same
+		 * portable code (zoneop.c, msdns.c), and test-msdns checks the limit under Wine without files.
+		 * MSDNS_LIST_LIMIT_WINE=1 runs it here too. */
+		fprintf(stderr, "*** list_at_the_limit: not under Wine ***\n");
+		return;
+	}
 	cfg.msdns.operation_timeout = 300;   /* the simulator reads 100,000 files on a shared machine */
 	for (i = 0; i < ZONEOP_LIST_MAX; i++) {
 		snprintf(name, sizeof name, "z%d.example", i);

@@ -233,6 +233,35 @@ START_TEST(zone_names_and_ops)
 }
 END_TEST
 
+/* A List of exactly ZONEOP_LIST_MAX zone lines is collected whole; one more line is refused. */
+START_TEST(list_fact_limit)
+{
+	struct zoneop_list *l = NULL;
+	const struct zoneop_zone *zones;
+	char line[128];
+	size_t n;
+	int i;
+
+	for (i = 0; i < ZONEOP_LIST_MAX; i++) {
+		snprintf(line, sizeof line, "zone=z%d.example type=Secondary ds=0 masters=192.0.2.%d", i, i % 2 + 1);
+		ck_assert_ptr_null(msdns_list_fact(&l, line, strlen(line)));
+	}
+	zones = zoneop_list_zones(l, &n);
+	ck_assert_uint_eq(n, ZONEOP_LIST_MAX);
+	for (i = 0; i < ZONEOP_LIST_MAX; i++) {
+		snprintf(line, sizeof line, "z%d.example", i);
+		ck_assert_str_eq(zones[i].name, line);
+		ck_assert_str_eq(zones[i].masters, i % 2 ? "192.0.2.2" : "192.0.2.1");
+		ck_assert_str_eq(zones[i].type, "Secondary");
+	}
+	snprintf(line, sizeof line, "zone=one-more.example type=Primary ds=1 masters=-");
+	ck_assert_ptr_nonnull(msdns_list_fact(&l, line, strlen(line)));
+	zoneop_list_zones(l, &n);
+	ck_assert_uint_eq(n, ZONEOP_LIST_MAX);
+	zoneop_list_free(l);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -245,6 +274,7 @@ main(void)
 	tcase_add_test(tc, zone_facts);
 	tcase_add_test(tc, exit_codes);
 	tcase_add_test(tc, zone_names_and_ops);
+	tcase_add_test(tc, list_fact_limit);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
