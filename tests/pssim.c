@@ -4,7 +4,7 @@
  * contract"). Zones live in $PSSIM_STATE/zones/<zone> as key=value lines; every run is recorded in
  * $PSSIM_STATE/calls.log. Faults: $PSSIM_DELAY_MS (start-up delay), $PSSIM_OP_MS (time each operation
  * takes), $PSSIM_FAULT or the file $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow,
- * unreachable; in -Serve mode (the worker line protocol) also junk (a malformed answer), partial (an
+ * unreachable, hold (the operation waits while faults/<zone> says hold, then goes on as without a fault); in -Serve mode (the worker line protocol) also junk (a malformed answer), partial (an
  * answer without its LF, then the end), wrongseq (an answer for another request), die (the end in the
  * middle of the operation), stray (a stray line before the answer). */
 #include <ctype.h>
@@ -283,23 +283,41 @@ apply_fault(const char *fault)
 	return FAULT_NONE;
 }
 
-static int
-zone_fault(void)
+/* The fault in $PSSIM_STATE/faults/<zone> into buf ("" for none). */
+static void
+read_zone_fault(char *buf, size_t len)
 {
-	char p[1024], buf[64] = "";
+	char p[1024];
 	FILE *f;
 
+	buf[0] = '\0';
 	if (zone_name == NULL)
-		return FAULT_NONE;
+		return;
 	path_of(p, sizeof p, "faults", zone_name);
 	if ((f = fopen(p, "r")) != NULL) {
-		if (fgets(buf, sizeof buf, f) == NULL)
+		if (fgets(buf, (int)len, f) == NULL)
 			buf[0] = '\0';
 		fclose(f);
 		buf[strcspn(buf, "\r\n")] = '\0';
-		return apply_fault(buf);
 	}
-	return FAULT_NONE;
+}
+
+static int
+zone_fault_is(const char *fault)
+{
+	char buf[64];
+
+	read_zone_fault(buf, sizeof buf);
+	return strcmp(buf, fault) == 0;
+}
+
+static int
+zone_fault(void)
+{
+	char buf[64];
+
+	read_zone_fault(buf, sizeof buf);
+	return buf[0] && strcmp(buf, "hold") != 0 ? apply_fault(buf) : FAULT_NONE;
 }
 
 static int
@@ -437,6 +455,8 @@ run_op(void)
 
 	if (getenv("PSSIM_OP_MS"))
 		compat_sleep_ms((unsigned)atoi(getenv("PSSIM_OP_MS")));
+	while (zone_fault_is("hold"))
+		compat_sleep_ms(10);
 	if ((f = apply_fault(getenv("PSSIM_FAULT"))) != FAULT_NONE || (f = zone_fault()) != FAULT_NONE)
 		return f;
 	if (strcmp(operation, "Create") == 0)

@@ -44,6 +44,7 @@
     (before its answer: see Get-ServeField); and "cmdlet <Cmdlet> <zone> pid=<pid>" for every call.
     Faults: $env:PSSIM_FAULT, or the file faults/<zone>, holding one of
       hang                the cmdlet never returns
+      hold                the cmdlet waits while faults/<zone> says hold, then goes on as without a fault
       slow                every cmdlet call takes 300 ms more
       unreachable         WIN32 1722 (the DNS Server service is down)
       denied              WIN32 5 (access denied)
@@ -334,6 +335,10 @@ function Enter-Call {
     }
     Write-CallLog ('cmdlet ' + $Cmdlet.MyInvocation.MyCommand.Name + ' ' + $n + ' pid=' + $PID)
     $fault = Get-Fault $Name
+    while ($fault -eq 'hold') {
+        Start-Sleep -Milliseconds 20
+        $fault = Get-Fault $Name
+    }
     $server = Get-ServerName $ComputerName
     if ($fault -eq 'hang') {
         while ($true) {
