@@ -524,6 +524,17 @@ pspool_workers_started(const struct pspool *pl)
 	return pl->started;
 }
 
+unsigned
+pspool_workers_idle(const struct pspool *pl)
+{
+	const struct worker *w;
+	unsigned n = 0;
+
+	for (w = pl->workers; w; w = w->next)
+		n += w->state == W_IDLE;
+	return n;
+}
+
 void
 pspool_free(struct pspool *pl)
 {

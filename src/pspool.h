@@ -25,6 +25,8 @@ struct pspool *pspool_new(struct event_base *base, const struct pspool_params *p
 int pspool_start(struct pspool *pl, const struct zoneop *op, const char *masters, zoneop_done_fn *done, void *arg);
 /* Worker processes started so far (replacements included). */
 unsigned long pspool_workers_started(const struct pspool *pl);
+/* Workers ready and waiting for an operation (idle) now. */
+unsigned pspool_workers_idle(const struct pspool *pl);
 /* Answer every operation not answered yet with ZONEOP_FAILED (killing the workers running them), kill the
  * workers not ready yet, close the other workers' stdin, wait up to stop_ms for them to end, kill the rest
  * with their trees, free pl.
