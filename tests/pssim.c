@@ -3,7 +3,7 @@
  * Same command line, exit codes and output lines as the real script (DESIGN.md, "The PowerShell
  * contract"). Zones live in $PSSIM_STATE/zones/<zone> as key=value lines; every run is recorded in
  * $PSSIM_STATE/calls.log. Faults: $PSSIM_DELAY_MS (start-up delay), $PSSIM_OP_MS (time each operation
- * takes), $PSSIM_FAULT or the file $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow,
+ * takes), $PSSIM_START_HOLD (a file: while it exists, the start-up waits; "held" is logged first), $PSSIM_FAULT or the file $PSSIM_STATE/faults/<zone> holding one of: hang, crash, exit=N, slow,
  * unreachable, hold (the operation waits while faults/<zone> says hold, then goes on as without a fault); in -Serve mode (the worker line protocol) also junk (a malformed answer), partial (an
  * answer without its LF, then the end), wrongseq (an answer for another request), die (the end in the
  * middle of the operation), stray (a stray line before the answer). */
@@ -668,7 +668,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const fixed[] = { "-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy" };
-	const char *script, *bad;
+	const char *script, *bad, *hold;
 	char p[1024];
 	FILE *f;
 	int i, code;
@@ -687,6 +687,13 @@ main(int argc, char **argv)
 	compat_mkdir(p);
 	if (getenv("PSSIM_DELAY_MS"))
 		compat_sleep_ms((unsigned)atoi(getenv("PSSIM_DELAY_MS")));
+	if ((hold = getenv("PSSIM_START_HOLD")) != NULL && *hold) {   /* held in its start-up while that file exists */
+		record("held", 0);
+		while ((f = fopen(hold, "r")) != NULL) {
+			fclose(f);
+			compat_sleep_ms(10);
+		}
+	}
 	/* powershell.exe's own options, in the order the agent gives them */
 	if (argc < 8)
 		return usage_error("too few arguments");

@@ -75,6 +75,7 @@ setup(void)
 	snprintf(p, sizeof p, "%s/faults", state);
 	compat_mkdir(p);
 	tu_setenv("PSSIM_STATE", state);
+	tu_setenv("PSSIM_START_HOLD", "");   /* under Wine the checks share one process and its environment */
 	pl = NULL;
 }
 
@@ -284,24 +285,38 @@ START_TEST(hung_operation_killed_next_on_a_fresh_worker)
 END_TEST
 
 /* operation_timeout runs from pspool_start, as in one process per operation (where it covers PowerShell's
- * start-up): waiting for a worker to become ready counts. */
+ * start-up): waiting for a worker to become ready counts. The worker's start-up is held by the test
+ * (PSSIM_START_HOLD), not by a duration: a Wine process start on a loaded machine takes seconds by itself. */
 START_TEST(timeout_counts_the_wait_for_a_worker)
 {
+	struct answer a;
+	char hold[600];
 	uint64_t t0, took;
 
-	tu_setenv("PSSIM_DELAY_MS", "2000");   /* each worker's start-up */
+	snprintf(hold, sizeof hold, "%s/start-hold", state);
+	free(tu_write_file(state, "start-hold", "hold"));
+	tu_setenv("PSSIM_START_HOLD", hold);
 	set_fault("stuck.example", "hang");
 	t0 = tu_now_ms();
 	pool(1, 500, 4000);
-	ck_assert_int_eq(run(ZONEOP_CREATE, "stuck.example", 0, MASTERS), ZONEOP_TIMEOUT);
+	submit(ZONEOP_CREATE, "stuck.example", 0, MASTERS, &a);
+	/* queued while its worker starts: 2 s, and until the worker is seen held in its start-up */
+	while (tu_now_ms() - t0 < 2000 || tu_count_in_file(calls, "held ") < 1) {
+		ck_assert_msg(!a.done, "answered (%d) %llu ms after it was started, before its worker started", a.r,
+		    (unsigned long long)(tu_now_ms() - t0));
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	ck_assert_int_eq(remove(hold), 0);
+	wait_all(&a, 1);
 	took = tu_now_ms() - t0;
+	ck_assert_int_eq(a.r, ZONEOP_TIMEOUT);
 	ck_assert_int_gt(served_by("Create", "stuck.example"), 0);   /* it hung in the worker, not in the queue */
 	ck_assert_uint_ge(took, 3900);
 	ck_assert_msg(took < 5500, "answered %llu ms after it was started (operation_timeout 4000 ms, start-up 2000 ms)",
 	    (unsigned long long)took);
 	pspool_free(pl);
-	/* a worker that is not ready within operation_timeout: answered then, from the queue */
-	tu_setenv("PSSIM_DELAY_MS", "3000");
+	/* a worker that is not ready within operation_timeout (held until the answer): answered then, from the queue */
+	free(tu_write_file(state, "start-hold", "hold"));
 	t0 = tu_now_ms();
 	pool(1, 500, 1000);
 	ck_assert_int_eq(run(ZONEOP_CREATE, "late.example", 0, MASTERS), ZONEOP_FAILED);
@@ -311,7 +326,8 @@ START_TEST(timeout_counts_the_wait_for_a_worker)
 	ck_assert_int_eq(served_by("Create", "late.example"), -1);
 	pspool_free(pl);
 	pl = NULL;
-	tu_setenv("PSSIM_DELAY_MS", "0");
+	ck_assert_int_eq(remove(hold), 0);
+	tu_setenv("PSSIM_START_HOLD", "");
 }
 END_TEST
 
