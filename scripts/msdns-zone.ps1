@@ -62,6 +62,7 @@ $script:OpZone = ''
 $script:MasterList = @()
 $script:Unmanaged = $false
 $script:NoConv = $false
+$script:WarmingUp = $false
 
 # Text safe for one protocol field: printable ASCII, no spaces; anything else becomes '?'.
 function Get-SafeText {
@@ -72,9 +73,12 @@ function Get-SafeText {
     return ($Text -creplace '[^\x21-\x7e]', '?')
 }
 
-# One stdout line: as is, or as a fact of the request being served.
+# One stdout line: as is, or as a fact of the request being served (none during the warm-up).
 function Write-OutLine {
     param([string]$Line)
+    if ($script:WarmingUp) {
+        return
+    }
     if ($null -ne $script:Seq) {
         $script:Out.WriteLine([string]$script:Seq + ' fact ' + $Line)
     }
@@ -90,6 +94,9 @@ function Write-Fact {
 
 function Write-ErrLine {
     param([string]$Message)
+    if ($script:WarmingUp) {
+        return
+    }
     $text = $Message -creplace '[\r\n]+', ' '
     if ($null -ne $script:Seq) {
         $text = [string]$script:Seq + ' ' + $text
@@ -461,6 +468,36 @@ function Invoke-ZoneOperation {
     }
 }
 
+# A -Serve worker's warm-up, before "ready": a fresh PowerShell's first request pays for compiling the
+# functions it runs and for the DnsServer module's first calls (on Windows its CIM session): seconds under
+# load. Only reads, of a zone that cannot exist (.invalid, RFC 6761): a Get, and the facts of a made-up
+# secondary; output dropped, results unused. The first real operation then costs about what later ones cost.
+function Invoke-WarmUp {
+    $name = 'msdns-agent-warm-up.invalid'
+    $script:WarmingUp = $true
+    try {
+        $null = Invoke-ZoneOperation 'Get' $name '192.0.2.1' $false $false
+        $script:OpZone = $name
+        $script:MasterList = @('192.0.2.1')
+        $made = New-Object PSObject -Property @{
+            ZoneType = 'Secondary'; IsDsIntegrated = $false
+            MasterServers = [System.Net.IPAddress[]]@([System.Net.IPAddress]::Parse('192.0.2.1'))
+        }
+        $null = (Test-FileBackedSecondary $made) -and (Test-SameMasters $made)
+        $null = Get-ZoneFilePath ($name + '.dns')
+        Write-ZoneFacts $made
+    }
+    catch {
+        $null = $_
+    }
+    finally {
+        $script:WarmingUp = $false
+        $script:OpZone = ''
+        $script:MasterList = @()
+        $Error.Clear()
+    }
+}
+
 # The worker loop: one request line in, facts and one exit line out, until stdin closes.
 function Invoke-Serve {
     try {
@@ -469,6 +506,7 @@ function Invoke-Serve {
     catch {
         return $ExitFailed
     }
+    Invoke-WarmUp
     $reader = New-Object System.IO.StreamReader([Console]::OpenStandardInput(), $utf8, $false, 4096)
     $script:Out.WriteLine('msdns-ready 1')
     $last = [long]0
