@@ -15,7 +15,7 @@
     other masters alone and answers 3.
 
     Persistent worker: -File msdns-zone.ps1 -Serve. Lines are UTF-8, LF-terminated:
-      worker -> agent  "msdns-ready 1"                              once, when ready
+      worker -> agent  "msdns-ready 1"                              once, when ready (after a read-only warm-up)
       agent -> worker  "<seq> <Operation> <zone|-> <masters|-> <flags|->"   flags: DeleteUnmanaged,NoConverge
       worker -> agent  "<seq> fact <key=value ...>"                 zero or more
       worker -> agent  "<seq> exit <code>"                          exactly once, the same codes
