@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "config.h"
 #include "msdns.h"
+#include "testbackend.h"
 #include "testutil.h"
 
 static char *dir, *state;
@@ -23,16 +24,6 @@ struct listed {
 	struct msdns_zone zones[8];   /* copies: the List's strings last only during the call */
 };
 
-/* A copy of z that outlives the List's answer. */
-static void
-keep_zone(struct msdns_zone *to, const struct zoneop_zone *z)
-{
-	snprintf(to->name, sizeof to->name, "%s", z->name);
-	snprintf(to->type, sizeof to->type, "%s", z->type);
-	to->ds_integrated = z->ds_integrated;
-	snprintf(to->masters, sizeof to->masters, "%s", z->masters);
-}
-
 static void
 on_list(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t n)
 {
@@ -43,7 +34,7 @@ on_list(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	l->r = r;
 	l->n = n;
 	for (i = 0; i < n && i < 8; i++)
-		keep_zone(&l->zones[i], &zones[i]);
+		tb_keep_zone(&l->zones[i], &zones[i]);
 	for (i = 0; i < n; i++)
 		if (zones[i].name[0] == 'z' && strcmp(zones[i].type, "Secondary") == 0 &&
 		    strcmp(zones[i].masters, "192.0.2.1") == 0 && !zones[i].ds_integrated)

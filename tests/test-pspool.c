@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "msdns.h"
 #include "pspool.h"
+#include "testbackend.h"
 #include "testutil.h"
 
 #define MASTERS "192.0.2.1,192.0.2.2"
@@ -23,16 +24,6 @@ static struct event_base *base;
 static struct event *tick;
 static struct pspool *pl;
 static char *dir, *state, *calls;
-
-/* A copy of z that outlives the List's answer. */
-static void
-keep_zone(struct msdns_zone *to, const struct zoneop_zone *z)
-{
-	snprintf(to->name, sizeof to->name, "%s", z->name);
-	snprintf(to->type, sizeof to->type, "%s", z->type);
-	to->ds_integrated = z->ds_integrated;
-	snprintf(to->masters, sizeof to->masters, "%s", z->masters);
-}
 
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -52,7 +43,7 @@ on_done(void *arg, enum zoneop_result r, const struct zoneop_zone *zones, size_t
 	a->r = r;
 	a->nzones = n;
 	for (i = 0; i < n && i < 8; i++)
-		keep_zone(&a->zones[i], &zones[i]);
+		tb_keep_zone(&a->zones[i], &zones[i]);
 }
 
 static void

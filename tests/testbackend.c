@@ -2,6 +2,7 @@
  * result, or holds it until the test ends it. */
 #include "testbackend.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,4 +80,13 @@ tb_last(void)
 {
 	ck_assert_uint_gt(tb.n, 0);
 	return &tb.ops[tb.n - 1].op;
+}
+
+void
+tb_keep_zone(struct msdns_zone *to, const struct zoneop_zone *z)
+{
+	snprintf(to->name, sizeof to->name, "%s", z->name);
+	snprintf(to->type, sizeof to->type, "%s", z->type);
+	to->ds_integrated = z->ds_integrated;
+	snprintf(to->masters, sizeof to->masters, "%s", z->masters);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "msdns.h"
 #include "zoneop.h"
 
 struct event_base;
@@ -41,5 +42,7 @@ struct backend *tb_backend_new(struct event_base *base, enum tb_mode mode);
 void tb_finish(size_t i, enum zoneop_result r);
 /* The last operation started (tb.n > 0). */
 const struct zoneop *tb_last(void);
+/* Copies listed zone z into to, which outlives the List's answer (its strings last only during the call). */
+void tb_keep_zone(struct msdns_zone *to, const struct zoneop_zone *z);
 
 #endif
