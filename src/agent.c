@@ -112,26 +112,33 @@ agent_classify(const struct config *cfg, const struct wire_msg *m, const struct 
 	}
 }
 
+/* Whether a and b are the same key (name, algorithm, secret). */
+static int
+same_key(const struct tsig_key *a, const struct tsig_key *b)
+{
+	return a->name_len == b->name_len && memcmp(a->name, b->name, a->name_len) == 0 && a->alg == b->alg &&
+	    a->secret_len == b->secret_len && memcmp(a->secret, b->secret, a->secret_len) == 0;
+}
+
 /* Whether key is the key of [tsigkey:NAME] section name. */
 static int
 key_is(const struct config *cfg, const char *name, const struct tsig_key *key)
 {
 	const struct tsig_config *c = tsig_config_find(cfg->tsigkeys, cfg->n_tsigkeys, name);
 
-	return c != NULL && c->key.name_len == key->name_len && memcmp(c->key.name, key->name, key->name_len) == 0 &&
-	    c->key.alg == key->alg && c->key.secret_len == key->secret_len &&
-	    memcmp(c->key.secret, key->secret, key->secret_len) == 0;
+	return c != NULL && same_key(&c->key, key);
 }
 
 /* Whether key is named in tsig_keys. */
 static int
 key_in_agent(const struct config *cfg, const struct tsig_key *key)
 {
-	char buf[sizeof cfg->agent.tsig_keys], *save = NULL, *tok;
+	struct tsig_key keys[TSIG_CONFIG_MAX];
+	size_t i, n;
 
-	memcpy(buf, cfg->agent.tsig_keys, sizeof buf);
-	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
-		if (key_is(cfg, tok, key))
+	agent_tsig_keys(cfg, keys, &n);
+	for (i = 0; i < n; i++)
+		if (same_key(&keys[i], key))
 			return 1;
 	return 0;
 }
